@@ -1,0 +1,245 @@
+//! A validated `GetAuthorizationToken` request. Validation happens here, before any
+//! network traffic, so bad input gets a specific message instead of an AWS error.
+
+use crate::error::{Error, Result};
+use crate::registry::shown;
+use std::fmt;
+use std::time::Duration;
+use url::Url;
+use zeroize::Zeroizing;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+/// ECR accepts at most this many registry ids in one call.
+pub const MAX_REGISTRY_IDS: usize = 10;
+
+#[derive(Clone)]
+pub struct FetchRequest {
+    pub access_key_id: String,
+    pub secret_access_key: Zeroizing<String>,
+    pub session_token: Option<Zeroizing<String>>,
+    pub region: String,
+    /// Overrides the ECR API endpoint (VPC endpoints, tests).
+    pub endpoint_url: Option<String>,
+    /// 12-digit AWS account ids; empty means the caller's own account.
+    pub registry_ids: Vec<String>,
+    /// Whole-operation budget, retries included.
+    pub timeout: Duration,
+}
+
+impl FetchRequest {
+    pub fn new(access_key_id: &str, secret_access_key: &str, region: &str) -> Self {
+        FetchRequest {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: Zeroizing::new(secret_access_key.to_owned()),
+            session_token: None,
+            region: region.to_owned(),
+            endpoint_url: None,
+            registry_ids: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Checks every field; the first problem found is returned. Never echoes a secret.
+    pub fn validate(&self) -> Result<()> {
+        validate_access_key_id(&self.access_key_id)?;
+        validate_secret("secret access key", &self.secret_access_key, 1024)?;
+        if let Some(token) = &self.session_token {
+            validate_secret("session token", token, 16 * 1024)?;
+        }
+        validate_region(&self.region)?;
+        if let Some(endpoint) = &self.endpoint_url {
+            validate_endpoint(endpoint)?;
+        }
+        if self.registry_ids.len() > MAX_REGISTRY_IDS {
+            return Err(Error::invalid(format!(
+                "at most {MAX_REGISTRY_IDS} registry ids can be asked for at once, got {}",
+                self.registry_ids.len()
+            )));
+        }
+        for id in &self.registry_ids {
+            validate_registry_id(id)?;
+        }
+        if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
+            return Err(Error::invalid(format!(
+                "the timeout must be between 1 ms and {} s",
+                MAX_TIMEOUT.as_secs()
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for FetchRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchRequest")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("registry_ids", &self.registry_ids)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+fn validate_access_key_id(key: &str) -> Result<()> {
+    if key.trim().is_empty() {
+        return Err(Error::invalid("the access key id is empty"));
+    }
+    if key.len() > 128 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::invalid(format!(
+            "the access key id '{}' is not valid: expected 1 to 128 letters and digits, like AKIAIOSFODNN7EXAMPLE",
+            shown(key)
+        )));
+    }
+    Ok(())
+}
+
+fn validate_secret(what: &str, value: &str, max_len: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(format!("the {what} is empty")));
+    }
+    if value.len() > max_len {
+        return Err(Error::invalid(format!("the {what} is longer than {max_len} bytes")));
+    }
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(format!(
+            "the {what} contains whitespace or control characters (a copy-and-paste accident?)"
+        )));
+    }
+    Ok(())
+}
+
+/// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `ap-southeast-5`.
+pub fn validate_region(region: &str) -> Result<()> {
+    let well_formed = (4..=32).contains(&region.len())
+        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && region.starts_with(|c: char| c.is_ascii_lowercase())
+        && region.ends_with(|c: char| c.is_ascii_digit())
+        && region.split('-').count() >= 3
+        && region.split('-').all(|part| !part.is_empty());
+    if well_formed {
+        Ok(())
+    } else if region.is_empty() {
+        Err(Error::invalid("the region is empty"))
+    } else {
+        Err(Error::invalid(format!(
+            "'{}' is not an AWS region name (expected something like us-east-1)",
+            shown(region)
+        )))
+    }
+}
+
+fn validate_endpoint(endpoint: &str) -> Result<()> {
+    if endpoint.len() > 2048 {
+        return Err(Error::invalid("the endpoint URL is longer than 2048 bytes"));
+    }
+    let url = Url::parse(endpoint).map_err(|e| {
+        Error::invalid(format!("the endpoint URL '{}' is not valid: {e}", shown(endpoint)))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::invalid(format!(
+            "the endpoint URL '{}' must start with https:// (or http:// for local tests)",
+            shown(endpoint)
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid(format!("the endpoint URL '{}' has no host", shown(endpoint))));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Do not echo it: the user part may be a credential.
+        return Err(Error::invalid("the endpoint URL must not contain a user name or password"));
+    }
+    Ok(())
+}
+
+fn validate_registry_id(id: &str) -> Result<()> {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "the registry id '{}' is not a 12-digit AWS account id",
+            shown(id)
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn ok_request() -> FetchRequest {
+        FetchRequest::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "us-east-1")
+    }
+
+    #[test]
+    fn a_plain_request_is_valid() {
+        let mut r = ok_request();
+        r.session_token = Some(Zeroizing::new("FwoGZXIvYXdzEB==".into()));
+        r.endpoint_url = Some("http://127.0.0.1:4566".into());
+        r.registry_ids = vec!["123456789012".into(), "210987654321".into()];
+        r.validate().unwrap();
+    }
+
+    #[test]
+    fn regions_of_every_partition_are_accepted() {
+        for region in ["us-east-1", "us-gov-west-1", "cn-north-1", "eu-isoe-west-1", "us-isob-east-1", "ap-southeast-5", "eusc-de-east-1"] {
+            validate_region(region).unwrap_or_else(|e| panic!("{region}: {e}"));
+        }
+    }
+
+    #[test]
+    fn bad_inputs_get_specific_errors() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        type Edit = fn(&mut FetchRequest);
+        let cases: Vec<(&str, Edit, &str)> = vec![
+            ("empty key", |r| r.access_key_id.clear(), "access key id is empty"),
+            ("blank key", |r| r.access_key_id = "   ".into(), "access key id is empty"),
+            ("key with NUL", |r| r.access_key_id = "AKID\0X".into(), "access key id"),
+            ("key with space", |r| r.access_key_id = "AKID X".into(), "access key id"),
+            ("huge key", |r| r.access_key_id = "A".repeat(1 << 20), "access key id"),
+            ("empty secret", |r| r.secret_access_key = Zeroizing::new(String::new()), "secret access key is empty"),
+            ("blank secret", |r| r.secret_access_key = Zeroizing::new(" \t".into()), "secret access key is empty"),
+            ("secret with newline", |r| r.secret_access_key = Zeroizing::new("abc\n".into()), "whitespace"),
+            ("huge secret", |r| r.secret_access_key = Zeroizing::new("s".repeat(1 << 20)), "longer than"),
+            ("empty token", |r| r.session_token = Some(Zeroizing::new(String::new())), "session token is empty"),
+            ("empty region", |r| r.region.clear(), "region is empty"),
+            ("upper region", |r| r.region = "US-EAST-1".into(), "not an AWS region"),
+            ("region no digit", |r| r.region = "us-east".into(), "not an AWS region"),
+            ("region double dash", |r| r.region = "us--east-1".into(), "not an AWS region"),
+            ("region with path", |r| r.region = "us-east-1/../x".into(), "not an AWS region"),
+            ("huge region", |r| r.region = "a".repeat(1 << 20), "not an AWS region"),
+            ("endpoint garbage", |r| r.endpoint_url = Some("not a url".into()), "endpoint URL"),
+            ("endpoint ftp", |r| r.endpoint_url = Some("ftp://127.0.0.1".into()), "must start with https://"),
+            ("endpoint no host", |r| r.endpoint_url = Some("http://".into()), "endpoint URL"),
+            ("endpoint userinfo", |r| r.endpoint_url = Some("http://u:p@127.0.0.1".into()), "user name or password"),
+            ("registry id short", |r| r.registry_ids = vec!["1234".into()], "12-digit"),
+            ("registry id letters", |r| r.registry_ids = vec!["12345678901a".into()], "12-digit"),
+            ("too many ids", |r| r.registry_ids = vec!["123456789012".into(); 11], "at most 10"),
+            ("zero timeout", |r| r.timeout = Duration::ZERO, "timeout"),
+            ("huge timeout", |r| r.timeout = Duration::from_secs(3600), "timeout"),
+        ];
+        for (name, edit, want) in cases {
+            let mut r = ok_request();
+            edit(&mut r);
+            let err = r.validate().expect_err(name);
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{name}");
+            assert!(err.message().contains(want), "{name}: {}", err.message());
+            assert!(err.message().len() < 400, "{name}: message too long");
+            assert!(!err.message().contains(secret), "{name}: leaked the secret");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let mut r = ok_request();
+        r.session_token = Some(Zeroizing::new("TOKEN-SECRET-VALUE".into()));
+        let text = format!("{r:?}");
+        assert!(!text.contains("wJalrXUtnFEMI"));
+        assert!(!text.contains("TOKEN-SECRET-VALUE"));
+        assert!(text.contains("AKIDEXAMPLE"));
+    }
+}
