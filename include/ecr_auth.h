@@ -97,6 +97,10 @@ extern "C" {
  *   Messages never contain a secret.
  *
  * Safe to call from several threads at once. Blocks the calling thread.
+ *
+ * # Safety
+ * Every non-NULL string pointer is NUL-terminated and readable; `error_buf` is
+ * writable for `error_buf_len` bytes.
  */
 enum ecr_auth_status ecr_auth_fetch(const char *access_key_id,
                                     const char *secret_access_key,
@@ -111,6 +115,9 @@ enum ecr_auth_status ecr_auth_fetch(const char *access_key_id,
 
 /**
  * Number of logins in `result`; 0 for NULL.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 size_t ecr_auth_result_count(const struct ecr_auth_result *result);
 
@@ -118,33 +125,51 @@ size_t ecr_auth_result_count(const struct ecr_auth_result *result);
  * Registry host (with port if any) for `docker login`, e.g.
  * "123456789012.dkr.ecr.us-east-1.amazonaws.com". NULL if `result` is NULL or
  * `index` is out of range. Valid until `ecr_auth_result_free`.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 const char *ecr_auth_result_registry(const struct ecr_auth_result *result, size_t index);
 
 /**
  * The proxy endpoint URL as ECR returned it. NULL if out of range.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 const char *ecr_auth_result_proxy_endpoint(const struct ecr_auth_result *result, size_t index);
 
 /**
  * The registry user name (usually "AWS"). NULL if out of range.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 const char *ecr_auth_result_username(const struct ecr_auth_result *result, size_t index);
 
 /**
  * The registry password: a secret. Do not log it; pass it on stdin. NULL if out of
  * range. Wiped from memory by `ecr_auth_result_free`.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 const char *ecr_auth_result_password(const struct ecr_auth_result *result, size_t index);
 
 /**
  * Expiry of the login as Unix seconds (UTC); 0 if `result` is NULL or `index` is out of range.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 int64_t ecr_auth_result_expires_at(const struct ecr_auth_result *result, size_t index);
 
 /**
  * Releases a result and wipes its passwords. NULL is ignored. Must not be called
  * twice on the same pointer.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 void ecr_auth_result_free(struct ecr_auth_result *result);
 

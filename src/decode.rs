@@ -121,10 +121,22 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(decode_token(input).unwrap_err(), *want, "input {input:?}");
         }
-        assert_eq!(decode_token(&encode(b"AWSpassword")).unwrap_err(), DecodeError::NoColon);
-        assert_eq!(decode_token(&encode(b":password")).unwrap_err(), DecodeError::EmptyUsername);
-        assert_eq!(decode_token(&encode(b"AWS:")).unwrap_err(), DecodeError::EmptyPassword);
-        assert_eq!(decode_token(&encode(b"AWS:\xff\xfe")).unwrap_err(), DecodeError::NotUtf8);
+        assert_eq!(
+            decode_token(&encode(b"AWSpassword")).unwrap_err(),
+            DecodeError::NoColon
+        );
+        assert_eq!(
+            decode_token(&encode(b":password")).unwrap_err(),
+            DecodeError::EmptyUsername
+        );
+        assert_eq!(
+            decode_token(&encode(b"AWS:")).unwrap_err(),
+            DecodeError::EmptyPassword
+        );
+        assert_eq!(
+            decode_token(&encode(b"AWS:\xff\xfe")).unwrap_err(),
+            DecodeError::NotUtf8
+        );
     }
 
     #[test]

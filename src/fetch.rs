@@ -134,14 +134,17 @@ const AUTH_CODES: &[&str] = &[
 ];
 
 /// AWS error codes that mean "the request itself was wrong".
-const INPUT_CODES: &[&str] = &["InvalidParameterException", "ValidationException", "InvalidParameterValue"];
+const INPUT_CODES: &[&str] = &[
+    "InvalidParameterException",
+    "ValidationException",
+    "InvalidParameterValue",
+];
 
 fn classify(err: SdkError<GetAuthorizationTokenError>) -> Error {
     match &err {
-        SdkError::ConstructionFailure(_) => Error::invalid(format!(
-            "the request could not be built: {}",
-            source_chain(&err)
-        )),
+        SdkError::ConstructionFailure(_) => {
+            Error::invalid(format!("the request could not be built: {}", source_chain(&err)))
+        }
         SdkError::TimeoutError(_) => timeout(),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => timeout(),
         SdkError::DispatchFailure(_) => Error::new(
@@ -176,15 +179,24 @@ fn classify(err: SdkError<GetAuthorizationTokenError>) -> Error {
             } else if INPUT_CODES.contains(&code) {
                 Error::invalid(format!("ECR rejected the request ({described})"))
             } else {
-                Error::new(ErrorKind::Service, format!("ECR returned an error ({described}, HTTP {status})"))
+                Error::new(
+                    ErrorKind::Service,
+                    format!("ECR returned an error ({described}, HTTP {status})"),
+                )
             }
         }
-        _ => Error::new(ErrorKind::Service, format!("the ECR call failed: {}", source_chain(&err))),
+        _ => Error::new(
+            ErrorKind::Service,
+            format!("the ECR call failed: {}", source_chain(&err)),
+        ),
     }
 }
 
 fn timeout() -> Error {
-    Error::new(ErrorKind::Timeout, "the ECR endpoint did not answer within the timeout")
+    Error::new(
+        ErrorKind::Timeout,
+        "the ECR endpoint did not answer within the timeout",
+    )
 }
 
 /// The SDK's top-level Display is terse ("dispatch failure"); the cause chain says why.

@@ -79,7 +79,10 @@ impl CLogin {
     fn from_login(login: &Login) -> Result<Self, Error> {
         let text = |value: &str, what: &str| {
             CString::new(value).map_err(|_| {
-                Error::new(ErrorKind::MalformedResponse, format!("ECR's {what} contains a NUL character"))
+                Error::new(
+                    ErrorKind::MalformedResponse,
+                    format!("ECR's {what} contains a NUL character"),
+                )
             })
         };
         let mut password = Zeroizing::new(Vec::with_capacity(login.password.len() + 1));
@@ -170,6 +173,10 @@ unsafe fn write_message(buf: *mut c_char, len: usize, message: &str) {
 ///   Messages never contain a secret.
 ///
 /// Safe to call from several threads at once. Blocks the calling thread.
+///
+/// # Safety
+/// Every non-NULL string pointer is NUL-terminated and readable; `error_buf` is
+/// writable for `error_buf_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ecr_auth_fetch(
     access_key_id: *const c_char,
@@ -184,10 +191,16 @@ pub unsafe extern "C" fn ecr_auth_fetch(
     error_buf_len: usize,
 ) -> EcrAuthStatus {
     let outcome = boundary(
-        Err((EcrAuthStatus::Panic, "internal error: the library panicked; the call was abandoned".to_owned())),
+        Err((
+            EcrAuthStatus::Panic,
+            "internal error: the library panicked; the call was abandoned".to_owned(),
+        )),
         || {
             if out_result.is_null() {
-                return Err((EcrAuthStatus::NullPointer, "out_result must not be NULL".to_owned()));
+                return Err((
+                    EcrAuthStatus::NullPointer,
+                    "out_result must not be NULL".to_owned(),
+                ));
             }
             // SAFETY: checked non-null; the caller gives a writable pointer.
             unsafe { *out_result = std::ptr::null_mut() };
@@ -204,7 +217,10 @@ pub unsafe extern "C" fn ecr_auth_fetch(
                 )
             }?;
             let logins = fetch_logins_blocking(&request)?;
-            let logins = logins.iter().map(CLogin::from_login).collect::<Result<Vec<_>, _>>()?;
+            let logins = logins
+                .iter()
+                .map(CLogin::from_login)
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Box::new(EcrAuthResult { logins }))
         },
     );
@@ -262,44 +278,76 @@ unsafe fn build_request(
 }
 
 /// Number of logins in `result`; 0 for NULL.
+///
+/// # Safety
+/// `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ecr_auth_result_count(result: *const EcrAuthResult) -> usize {
     // SAFETY: `result` is NULL or a live result, per the module contract.
-    boundary(0, || unsafe { with_result(result, |r| r.logins.len()) }.unwrap_or(0))
+    boundary(0, || {
+        unsafe { with_result(result, |r| r.logins.len()) }.unwrap_or(0)
+    })
 }
 
 /// Registry host (with port if any) for `docker login`, e.g.
 /// "123456789012.dkr.ecr.us-east-1.amazonaws.com". NULL if `result` is NULL or
 /// `index` is out of range. Valid until `ecr_auth_result_free`.
+///
+/// # Safety
+/// `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ecr_auth_result_registry(result: *const EcrAuthResult, index: usize) -> *const c_char {
+pub unsafe extern "C" fn ecr_auth_result_registry(
+    result: *const EcrAuthResult,
+    index: usize,
+) -> *const c_char {
     // SAFETY: `result` is NULL or a live result, per the module contract.
     unsafe { string_at(result, index, |l| l.registry.as_ptr()) }
 }
 
 /// The proxy endpoint URL as ECR returned it. NULL if out of range.
+///
+/// # Safety
+/// `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ecr_auth_result_proxy_endpoint(result: *const EcrAuthResult, index: usize) -> *const c_char {
+pub unsafe extern "C" fn ecr_auth_result_proxy_endpoint(
+    result: *const EcrAuthResult,
+    index: usize,
+) -> *const c_char {
     // SAFETY: `result` is NULL or a live result, per the module contract.
     unsafe { string_at(result, index, |l| l.proxy_endpoint.as_ptr()) }
 }
 
 /// The registry user name (usually "AWS"). NULL if out of range.
+///
+/// # Safety
+/// `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ecr_auth_result_username(result: *const EcrAuthResult, index: usize) -> *const c_char {
+pub unsafe extern "C" fn ecr_auth_result_username(
+    result: *const EcrAuthResult,
+    index: usize,
+) -> *const c_char {
     // SAFETY: `result` is NULL or a live result, per the module contract.
     unsafe { string_at(result, index, |l| l.username.as_ptr()) }
 }
 
 /// The registry password: a secret. Do not log it; pass it on stdin. NULL if out of
 /// range. Wiped from memory by `ecr_auth_result_free`.
+///
+/// # Safety
+/// `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ecr_auth_result_password(result: *const EcrAuthResult, index: usize) -> *const c_char {
+pub unsafe extern "C" fn ecr_auth_result_password(
+    result: *const EcrAuthResult,
+    index: usize,
+) -> *const c_char {
     // SAFETY: `result` is NULL or a live result, per the module contract.
     unsafe { string_at(result, index, |l| l.password.as_ptr().cast::<c_char>()) }
 }
 
 /// Expiry of the login as Unix seconds (UTC); 0 if `result` is NULL or `index` is out of range.
+///
+/// # Safety
+/// `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ecr_auth_result_expires_at(result: *const EcrAuthResult, index: usize) -> i64 {
     boundary(0, || {
@@ -312,6 +360,9 @@ pub unsafe extern "C" fn ecr_auth_result_expires_at(result: *const EcrAuthResult
 
 /// Releases a result and wipes its passwords. NULL is ignored. Must not be called
 /// twice on the same pointer.
+///
+/// # Safety
+/// `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ecr_auth_result_free(result: *mut EcrAuthResult) {
     boundary((), || {
@@ -338,11 +389,47 @@ unsafe fn with_result<T>(result: *const EcrAuthResult, f: impl FnOnce(&EcrAuthRe
 
 /// # Safety
 /// As for [`with_result`].
-unsafe fn string_at(result: *const EcrAuthResult, index: usize, field: impl Fn(&CLogin) -> *const c_char) -> *const c_char {
+unsafe fn string_at(
+    result: *const EcrAuthResult,
+    index: usize,
+    field: impl Fn(&CLogin) -> *const c_char,
+) -> *const c_char {
     boundary(std::ptr::null(), || {
         // SAFETY: forwarded.
         unsafe { with_result(result, |r| r.logins.get(index).map(&field)) }
             .flatten()
             .unwrap_or(std::ptr::null())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_boundary_turns_a_panic_into_the_fallback() {
+        let status = boundary(EcrAuthStatus::Panic, || -> EcrAuthStatus { panic!("deliberate") });
+        assert_eq!(status, EcrAuthStatus::Panic);
+        assert_eq!(
+            boundary(EcrAuthStatus::Panic, || EcrAuthStatus::Ok),
+            EcrAuthStatus::Ok
+        );
+    }
+
+    #[test]
+    fn every_error_kind_has_its_own_status() {
+        let kinds = [
+            ErrorKind::InvalidArgument,
+            ErrorKind::AuthFailed,
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Service,
+            ErrorKind::MalformedResponse,
+            ErrorKind::Internal,
+        ];
+        let statuses: std::collections::HashSet<_> =
+            kinds.iter().map(|k| EcrAuthStatus::from(*k) as i32).collect();
+        assert_eq!(statuses.len(), kinds.len());
+        assert!(!statuses.contains(&(EcrAuthStatus::Ok as i32)));
+    }
 }

@@ -24,7 +24,12 @@ pub fn registry_host(proxy_endpoint: &str) -> Result<String> {
     }
     let host = match parsed.host_str() {
         Some(h) if !h.is_empty() => h,
-        _ => return Err(Error::invalid(format!("the proxy endpoint '{}' has no host", shown(trimmed)))),
+        _ => {
+            return Err(Error::invalid(format!(
+                "the proxy endpoint '{}' has no host",
+                shown(trimmed)
+            )));
+        }
     };
     Ok(match parsed.port() {
         Some(port) => format!("{host}:{port}"),
@@ -40,7 +45,10 @@ fn looks_like_bare_host(text: &str) -> bool {
 }
 
 fn bad_endpoint(raw: &str, err: url::ParseError) -> Error {
-    Error::invalid(format!("the proxy endpoint '{}' is not a valid URL: {err}", shown(raw)))
+    Error::invalid(format!(
+        "the proxy endpoint '{}' is not a valid URL: {err}",
+        shown(raw)
+    ))
 }
 
 /// Keeps error messages short when the input is hostile (1 MB strings).
@@ -62,16 +70,31 @@ mod tests {
     #[test]
     fn extracts_hosts_from_real_endpoints() {
         let cases = [
-            ("https://123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com"),
-            ("https://123456789012.dkr.ecr.us-east-1.amazonaws.com/", "123456789012.dkr.ecr.us-east-1.amazonaws.com"),
-            ("https://123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"),
-            ("https://123456789012.dkr-ecr.eu-west-1.on.aws", "123456789012.dkr-ecr.eu-west-1.on.aws"),
+            (
+                "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            ),
+            (
+                "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            ),
+            (
+                "https://123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+            ),
+            (
+                "https://123456789012.dkr-ecr.eu-west-1.on.aws",
+                "123456789012.dkr-ecr.eu-west-1.on.aws",
+            ),
             ("http://127.0.0.1:5000", "127.0.0.1:5000"),
             ("https://localhost:443", "localhost"), // default port is dropped by the URL standard
             ("https://registry.example:8443/v2/?x=1#y", "registry.example:8443"),
             ("https://user:pw@host.example", "host.example"),
             ("HTTPS://UPPER.EXAMPLE", "upper.example"),
-            ("123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com"),
+            (
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            ),
             ("127.0.0.1:5000", "127.0.0.1:5000"),
             ("http://[::1]:5000", "[::1]:5000"),
         ];

@@ -75,7 +75,10 @@ impl fmt::Debug for FetchRequest {
         f.debug_struct("FetchRequest")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url)
             .field("registry_ids", &self.registry_ids)
@@ -102,7 +105,9 @@ fn validate_secret(what: &str, value: &str, max_len: usize) -> Result<()> {
         return Err(Error::invalid(format!("the {what} is empty")));
     }
     if value.len() > max_len {
-        return Err(Error::invalid(format!("the {what} is longer than {max_len} bytes")));
+        return Err(Error::invalid(format!(
+            "the {what} is longer than {max_len} bytes"
+        )));
     }
     if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(Error::invalid(format!(
@@ -115,7 +120,9 @@ fn validate_secret(what: &str, value: &str, max_len: usize) -> Result<()> {
 /// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `ap-southeast-5`.
 pub fn validate_region(region: &str) -> Result<()> {
     let well_formed = (4..=32).contains(&region.len())
-        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && region.starts_with(|c: char| c.is_ascii_lowercase())
         && region.ends_with(|c: char| c.is_ascii_digit())
         && region.split('-').count() >= 3
@@ -137,7 +144,10 @@ fn validate_endpoint(endpoint: &str) -> Result<()> {
         return Err(Error::invalid("the endpoint URL is longer than 2048 bytes"));
     }
     let url = Url::parse(endpoint).map_err(|e| {
-        Error::invalid(format!("the endpoint URL '{}' is not valid: {e}", shown(endpoint)))
+        Error::invalid(format!(
+            "the endpoint URL '{}' is not valid: {e}",
+            shown(endpoint)
+        ))
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid(format!(
@@ -146,11 +156,16 @@ fn validate_endpoint(endpoint: &str) -> Result<()> {
         )));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(format!("the endpoint URL '{}' has no host", shown(endpoint))));
+        return Err(Error::invalid(format!(
+            "the endpoint URL '{}' has no host",
+            shown(endpoint)
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
         // Do not echo it: the user part may be a credential.
-        return Err(Error::invalid("the endpoint URL must not contain a user name or password"));
+        return Err(Error::invalid(
+            "the endpoint URL must not contain a user name or password",
+        ));
     }
     Ok(())
 }
@@ -172,7 +187,11 @@ mod tests {
     use crate::error::ErrorKind;
 
     fn ok_request() -> FetchRequest {
-        FetchRequest::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "us-east-1")
+        FetchRequest::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "us-east-1",
+        )
     }
 
     #[test]
@@ -186,7 +205,15 @@ mod tests {
 
     #[test]
     fn regions_of_every_partition_are_accepted() {
-        for region in ["us-east-1", "us-gov-west-1", "cn-north-1", "eu-isoe-west-1", "us-isob-east-1", "ap-southeast-5", "eusc-de-east-1"] {
+        for region in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "eu-isoe-west-1",
+            "us-isob-east-1",
+            "ap-southeast-5",
+            "eusc-de-east-1",
+        ] {
             validate_region(region).unwrap_or_else(|e| panic!("{region}: {e}"));
         }
     }
@@ -197,30 +224,118 @@ mod tests {
         type Edit = fn(&mut FetchRequest);
         let cases: Vec<(&str, Edit, &str)> = vec![
             ("empty key", |r| r.access_key_id.clear(), "access key id is empty"),
-            ("blank key", |r| r.access_key_id = "   ".into(), "access key id is empty"),
-            ("key with NUL", |r| r.access_key_id = "AKID\0X".into(), "access key id"),
-            ("key with space", |r| r.access_key_id = "AKID X".into(), "access key id"),
-            ("huge key", |r| r.access_key_id = "A".repeat(1 << 20), "access key id"),
-            ("empty secret", |r| r.secret_access_key = Zeroizing::new(String::new()), "secret access key is empty"),
-            ("blank secret", |r| r.secret_access_key = Zeroizing::new(" \t".into()), "secret access key is empty"),
-            ("secret with newline", |r| r.secret_access_key = Zeroizing::new("abc\n".into()), "whitespace"),
-            ("huge secret", |r| r.secret_access_key = Zeroizing::new("s".repeat(1 << 20)), "longer than"),
-            ("empty token", |r| r.session_token = Some(Zeroizing::new(String::new())), "session token is empty"),
+            (
+                "blank key",
+                |r| r.access_key_id = "   ".into(),
+                "access key id is empty",
+            ),
+            (
+                "key with NUL",
+                |r| r.access_key_id = "AKID\0X".into(),
+                "access key id",
+            ),
+            (
+                "key with space",
+                |r| r.access_key_id = "AKID X".into(),
+                "access key id",
+            ),
+            (
+                "huge key",
+                |r| r.access_key_id = "A".repeat(1 << 20),
+                "access key id",
+            ),
+            (
+                "empty secret",
+                |r| r.secret_access_key = Zeroizing::new(String::new()),
+                "secret access key is empty",
+            ),
+            (
+                "blank secret",
+                |r| r.secret_access_key = Zeroizing::new(" \t".into()),
+                "secret access key is empty",
+            ),
+            (
+                "secret with newline",
+                |r| r.secret_access_key = Zeroizing::new("abc\n".into()),
+                "whitespace",
+            ),
+            (
+                "huge secret",
+                |r| r.secret_access_key = Zeroizing::new("s".repeat(1 << 20)),
+                "longer than",
+            ),
+            (
+                "empty token",
+                |r| r.session_token = Some(Zeroizing::new(String::new())),
+                "session token is empty",
+            ),
             ("empty region", |r| r.region.clear(), "region is empty"),
-            ("upper region", |r| r.region = "US-EAST-1".into(), "not an AWS region"),
-            ("region no digit", |r| r.region = "us-east".into(), "not an AWS region"),
-            ("region double dash", |r| r.region = "us--east-1".into(), "not an AWS region"),
-            ("region with path", |r| r.region = "us-east-1/../x".into(), "not an AWS region"),
-            ("huge region", |r| r.region = "a".repeat(1 << 20), "not an AWS region"),
-            ("endpoint garbage", |r| r.endpoint_url = Some("not a url".into()), "endpoint URL"),
-            ("endpoint ftp", |r| r.endpoint_url = Some("ftp://127.0.0.1".into()), "must start with https://"),
-            ("endpoint no host", |r| r.endpoint_url = Some("http://".into()), "endpoint URL"),
-            ("endpoint userinfo", |r| r.endpoint_url = Some("http://u:p@127.0.0.1".into()), "user name or password"),
-            ("registry id short", |r| r.registry_ids = vec!["1234".into()], "12-digit"),
-            ("registry id letters", |r| r.registry_ids = vec!["12345678901a".into()], "12-digit"),
-            ("too many ids", |r| r.registry_ids = vec!["123456789012".into(); 11], "at most 10"),
+            (
+                "upper region",
+                |r| r.region = "US-EAST-1".into(),
+                "not an AWS region",
+            ),
+            (
+                "region no digit",
+                |r| r.region = "us-east".into(),
+                "not an AWS region",
+            ),
+            (
+                "region double dash",
+                |r| r.region = "us--east-1".into(),
+                "not an AWS region",
+            ),
+            (
+                "region with path",
+                |r| r.region = "us-east-1/../x".into(),
+                "not an AWS region",
+            ),
+            (
+                "huge region",
+                |r| r.region = "a".repeat(1 << 20),
+                "not an AWS region",
+            ),
+            (
+                "endpoint garbage",
+                |r| r.endpoint_url = Some("not a url".into()),
+                "endpoint URL",
+            ),
+            (
+                "endpoint ftp",
+                |r| r.endpoint_url = Some("ftp://127.0.0.1".into()),
+                "must start with https://",
+            ),
+            (
+                "endpoint no host",
+                |r| r.endpoint_url = Some("http://".into()),
+                "endpoint URL",
+            ),
+            (
+                "endpoint userinfo",
+                |r| r.endpoint_url = Some("http://u:p@127.0.0.1".into()),
+                "user name or password",
+            ),
+            (
+                "registry id short",
+                |r| r.registry_ids = vec!["1234".into()],
+                "12-digit",
+            ),
+            (
+                "registry id letters",
+                |r| r.registry_ids = vec!["12345678901a".into()],
+                "12-digit",
+            ),
+            (
+                "too many ids",
+                |r| r.registry_ids = vec!["123456789012".into(); 11],
+                "at most 10",
+            ),
             ("zero timeout", |r| r.timeout = Duration::ZERO, "timeout"),
-            ("huge timeout", |r| r.timeout = Duration::from_secs(3600), "timeout"),
+            (
+                "huge timeout",
+                |r| r.timeout = Duration::from_secs(3600),
+                "timeout",
+            ),
         ];
         for (name, edit, want) in cases {
             let mut r = ok_request();

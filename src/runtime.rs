@@ -23,7 +23,12 @@ fn runtime() -> Result<&'static Runtime> {
                 .map_err(|e| e.to_string())
         })
         .as_ref()
-        .map_err(|e| Error::new(ErrorKind::Internal, format!("could not start the async runtime: {e}")))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("could not start the async runtime: {e}"),
+            )
+        })
 }
 
 /// Runs `future` to completion on the shared runtime. Safe to call from many threads at once,

@@ -12,14 +12,21 @@ use zeroize::Zeroizing;
 #[test]
 fn sends_what_real_ecr_expects_and_decodes_one_login() {
     let ecr = MockEcr::start();
-    ecr.respond(200, ok_body(vec![entry("123456789012", "pass-one", 1_900_000_000)]), None);
+    ecr.respond(
+        200,
+        ok_body(vec![entry("123456789012", "pass-one", 1_900_000_000)]),
+        None,
+    );
 
     let logins = fetch_logins_blocking(&ecr.request()).unwrap();
 
     assert_eq!(logins.len(), 1);
     let login = &logins[0];
     assert_eq!(login.registry, "123456789012.dkr.ecr.us-west-2.amazonaws.com");
-    assert_eq!(login.proxy_endpoint, "https://123456789012.dkr.ecr.us-west-2.amazonaws.com");
+    assert_eq!(
+        login.proxy_endpoint,
+        "https://123456789012.dkr.ecr.us-west-2.amazonaws.com"
+    );
     assert_eq!(login.username, "AWS");
     assert_eq!(login.password.as_str(), "pass-one");
     assert_eq!(login.expires_at, 1_900_000_000);
@@ -33,9 +40,15 @@ fn sends_what_real_ecr_expects_and_decodes_one_login() {
     assert_eq!(h("x-amz-target").as_deref(), Some(TARGET));
     assert_eq!(h("content-type").as_deref(), Some("application/x-amz-json-1.1"));
     let auth = h("authorization").expect("signed request");
-    assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), "{auth}");
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+        "{auth}"
+    );
     assert!(auth.contains("/us-west-2/ecr/aws4_request"), "{auth}");
-    assert!(auth.contains("SignedHeaders=") && auth.contains("Signature="), "{auth}");
+    assert!(
+        auth.contains("SignedHeaders=") && auth.contains("Signature="),
+        "{auth}"
+    );
     assert!(!auth.contains(SECRET_KEY));
     assert!(h("x-amz-security-token").is_none());
     let body: Value = serde_json::from_slice(&req.body).unwrap();
@@ -47,7 +60,10 @@ fn session_token_and_registry_ids_are_sent() {
     let ecr = MockEcr::start();
     ecr.respond(
         200,
-        ok_body(vec![entry("111111111111", "p1", 1_900_000_000), entry("222222222222", "p2", 1_900_000_100)]),
+        ok_body(vec![
+            entry("111111111111", "p1", 1_900_000_000),
+            entry("222222222222", "p2", 1_900_000_100),
+        ]),
         None,
     );
     let mut request = ecr.request();
@@ -57,11 +73,20 @@ fn session_token_and_registry_ids_are_sent() {
     let logins = fetch_logins_blocking(&request).unwrap();
 
     let hosts: Vec<_> = logins.iter().map(|l| l.registry.as_str()).collect();
-    assert_eq!(hosts, ["111111111111.dkr.ecr.us-west-2.amazonaws.com", "222222222222.dkr.ecr.us-west-2.amazonaws.com"]);
+    assert_eq!(
+        hosts,
+        [
+            "111111111111.dkr.ecr.us-west-2.amazonaws.com",
+            "222222222222.dkr.ecr.us-west-2.amazonaws.com"
+        ]
+    );
     assert_eq!(logins[1].password.as_str(), "p2");
     assert_eq!(logins[1].expires_at, 1_900_000_100);
     let req = &ecr.requests()[0];
-    assert_eq!(req.headers.get("x-amz-security-token").unwrap(), "FQoGZXIvYXdzEXAMPLE");
+    assert_eq!(
+        req.headers.get("x-amz-security-token").unwrap(),
+        "FQoGZXIvYXdzEXAMPLE"
+    );
     let body: Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(body["registryIds"], json!(["111111111111", "222222222222"]));
 }
@@ -69,9 +94,21 @@ fn session_token_and_registry_ids_are_sent() {
 #[test]
 fn aws_json_errors_are_classified() {
     let cases = [
-        ("UnrecognizedClientException", "The security token included in the request is invalid.", ErrorKind::AuthFailed),
-        ("InvalidSignatureException", "The request signature we calculated does not match.", ErrorKind::AuthFailed),
-        ("InvalidParameterException", "Invalid parameter at 'registryIds'", ErrorKind::InvalidArgument),
+        (
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+            ErrorKind::AuthFailed,
+        ),
+        (
+            "InvalidSignatureException",
+            "The request signature we calculated does not match.",
+            ErrorKind::AuthFailed,
+        ),
+        (
+            "InvalidParameterException",
+            "Invalid parameter at 'registryIds'",
+            ErrorKind::InvalidArgument,
+        ),
         ("com.amazonaws.ecr#ServerException", "Boom", ErrorKind::Service),
     ];
     for (code, text, kind) in cases {
@@ -89,7 +126,11 @@ fn aws_json_errors_are_classified() {
 #[test]
 fn http_403_is_an_authentication_failure() {
     let ecr = MockEcr::start();
-    ecr.respond(403, json!({ "__type": "AccessDeniedException", "message": "User is not authorized" }), None);
+    ecr.respond(
+        403,
+        json!({ "__type": "AccessDeniedException", "message": "User is not authorized" }),
+        None,
+    );
     let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
     assert!(err.message().contains("AccessDeniedException"), "{err}");
@@ -97,7 +138,11 @@ fn http_403_is_an_authentication_failure() {
     // A bare 403 with a non-JSON body (as a proxy or moto's IAM mode would send).
     let ecr = MockEcr::start();
     let bare = wiremock::ResponseTemplate::new(403).set_body_string("<Error><Code>Forbidden</Code></Error>");
-    ecr.rt.block_on(wiremock::Mock::given(wiremock::matchers::any()).respond_with(bare).mount(&ecr.server));
+    ecr.rt.block_on(
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(bare)
+            .mount(&ecr.server),
+    );
     let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
 }
@@ -105,8 +150,16 @@ fn http_403_is_an_authentication_failure() {
 #[test]
 fn a_500_is_retried_and_then_succeeds() {
     let ecr = MockEcr::start();
-    ecr.respond(500, json!({ "__type": "ServerException", "message": "try again" }), Some(1));
-    ecr.respond(200, ok_body(vec![entry("123456789012", "after-retry", 1_900_000_000)]), None);
+    ecr.respond(
+        500,
+        json!({ "__type": "ServerException", "message": "try again" }),
+        Some(1),
+    );
+    ecr.respond(
+        200,
+        ok_body(vec![entry("123456789012", "after-retry", 1_900_000_000)]),
+        None,
+    );
 
     let logins = fetch_logins_blocking(&ecr.request()).unwrap();
 
@@ -117,7 +170,11 @@ fn a_500_is_retried_and_then_succeeds() {
 #[test]
 fn persistent_500s_end_as_a_service_error_after_three_attempts() {
     let ecr = MockEcr::start();
-    ecr.respond(500, json!({ "__type": "ServerException", "message": "down" }), None);
+    ecr.respond(
+        500,
+        json!({ "__type": "ServerException", "message": "down" }),
+        None,
+    );
     let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service, "{err}");
     assert_eq!(ecr.requests().len(), 3);
@@ -131,7 +188,11 @@ fn an_endpoint_that_never_answers_hits_the_timeout() {
     let started = Instant::now();
     let err = fetch_logins_blocking(&request).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -145,10 +206,30 @@ fn connection_refused_is_a_network_error() {
 #[test]
 fn malformed_answers_are_reported_as_such() {
     let bad_bodies = [
-        ("bad base64", ok_body(vec![json!({"authorizationToken": "%%%", "expiresAt": 1, "proxyEndpoint": "https://h.example"})])),
-        ("no colon", ok_body(vec![json!({"authorizationToken": "QVdTcGFzcw==", "expiresAt": 1, "proxyEndpoint": "https://h.example"})])),
-        ("no endpoint", ok_body(vec![json!({"authorizationToken": token("AWS", "p"), "expiresAt": 1})])),
-        ("bad endpoint", ok_body(vec![json!({"authorizationToken": token("AWS", "p"), "expiresAt": 1, "proxyEndpoint": "ftp://x"})])),
+        (
+            "bad base64",
+            ok_body(vec![
+                json!({"authorizationToken": "%%%", "expiresAt": 1, "proxyEndpoint": "https://h.example"}),
+            ]),
+        ),
+        (
+            "no colon",
+            ok_body(vec![
+                json!({"authorizationToken": "QVdTcGFzcw==", "expiresAt": 1, "proxyEndpoint": "https://h.example"}),
+            ]),
+        ),
+        (
+            "no endpoint",
+            ok_body(vec![
+                json!({"authorizationToken": token("AWS", "p"), "expiresAt": 1}),
+            ]),
+        ),
+        (
+            "bad endpoint",
+            ok_body(vec![
+                json!({"authorizationToken": token("AWS", "p"), "expiresAt": 1, "proxyEndpoint": "ftp://x"}),
+            ]),
+        ),
         ("no entries", ok_body(vec![])),
         ("not json", json!("just a string")),
     ];

@@ -27,9 +27,13 @@ fn committed_header_matches_cbindgen_output() {
 
 #[test]
 fn header_version_matches_cargo_toml() {
-    let header = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/ecr_auth.h")).unwrap();
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/ecr_auth.h")).unwrap();
     let want = format!("#define ECR_AUTH_VERSION \"{}\"", env!("CARGO_PKG_VERSION"));
-    assert!(header.contains(&want), "include/ecr_auth.h does not say {want}; update after_includes in cbindgen.toml");
+    assert!(
+        header.contains(&want),
+        "include/ecr_auth.h does not say {want}; update after_includes in cbindgen.toml"
+    );
     let runtime = unsafe_version();
     assert_eq!(runtime, env!("CARGO_PKG_VERSION"));
 }
@@ -38,5 +42,8 @@ fn header_version_matches_cargo_toml() {
 fn unsafe_version() -> String {
     let ptr = ecr_auth::ffi::ecr_auth_version();
     // SAFETY: a static NUL-terminated string.
-    unsafe { std::ffi::CStr::from_ptr(ptr) }.to_str().unwrap().to_owned()
+    unsafe { std::ffi::CStr::from_ptr(ptr) }
+        .to_str()
+        .unwrap()
+        .to_owned()
 }

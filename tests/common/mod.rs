@@ -23,7 +23,10 @@ pub struct MockEcr {
 
 impl MockEcr {
     pub fn start() -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let server = rt.block_on(MockServer::start());
         MockEcr { rt, server }
     }
@@ -37,7 +40,9 @@ impl MockEcr {
         let mut mock = Mock::given(method("POST"))
             .and(path("/"))
             .and(header("x-amz-target", TARGET))
-            .respond_with(ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/x-amz-json-1.1"));
+            .respond_with(
+                ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/x-amz-json-1.1"),
+            );
         if let Some(n) = times {
             mock = mock.up_to_n_times(n).with_priority(1);
         }
@@ -45,7 +50,9 @@ impl MockEcr {
     }
 
     pub fn requests(&self) -> Vec<Request> {
-        self.rt.block_on(self.server.received_requests()).unwrap_or_default()
+        self.rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
     }
 
     pub fn request(&self) -> FetchRequest {

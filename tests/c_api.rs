@@ -1,0 +1,75 @@
+//! Compiles tests/c/ecr_auth_smoke.c with `cc` against include/ecr_auth.h and the built
+//! cdylib, then runs it against the mock endpoint: the header is usable from C.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The cdylib cargo built next to this test binary (target/<profile>/libecr_auth.so).
+fn library_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf(); // .../deps -> .../<profile>
+    assert!(
+        dir.join("libecr_auth.so").exists(),
+        "no libecr_auth.so in {}",
+        dir.display()
+    );
+    dir
+}
+
+pub fn build_smoke(out: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = library_dir();
+    let exe = out.join("ecr_auth_smoke");
+    let status = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-o"])
+        .arg(&exe)
+        .arg(root.join("tests/c/ecr_auth_smoke.c"))
+        .arg(format!("-I{}", root.join("include").display()))
+        .arg(format!("-L{}", lib.display()))
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lecr_auth")
+        .status()
+        .expect("cc is needed for this test");
+    assert!(status.success(), "compiling the C smoke test failed");
+    exe
+}
+
+#[test]
+fn the_header_and_library_work_from_c() {
+    let ecr = MockEcr::start();
+    ecr.respond(
+        200,
+        ok_body(vec![entry("123456789012", "from-c", 1_900_000_000)]),
+        None,
+    );
+    let dir = std::env::temp_dir().join(format!("ecr-auth-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let exe = build_smoke(&dir);
+    let output = Command::new(&exe)
+        .arg(ecr.uri())
+        .arg("3")
+        .env("ECR_AUTH_EXPECT_PASSWORD", "from-c")
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("registry=123456789012.dkr.ecr.us-west-2.amazonaws.com user=AWS"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("expires=1900000000"), "{stdout}");
+    assert!(!stdout.contains("from-c"), "the password was printed");
+    assert!(stdout.trim_end().ends_with("ok"), "{stdout}");
+    // Session token sent by the C caller reaches the wire.
+    assert_eq!(
+        ecr.requests()[0].headers.get("x-amz-security-token").unwrap(),
+        "session-token"
+    );
+}

@@ -1,0 +1,95 @@
+//! Interoperability with moto's mock of ECR (`moto_server`, PyPI `moto[server]`).
+//! Skipped, with a visible message, when moto is not installed; CI installs it into .venv.
+
+use ecr_auth::{FetchRequest, fetch_logins_blocking};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `$ECR_AUTH_MOTO_SERVER`, else `.venv/bin/moto_server`, else `moto_server` on PATH.
+fn moto_server() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("ECR_AUTH_MOTO_SERVER") {
+        return Some(PathBuf::from(path));
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if venv.exists() {
+        return Some(venv);
+    }
+    let on_path = std::env::var_os("PATH")?;
+    std::env::split_paths(&on_path)
+        .map(|d| d.join("moto_server"))
+        .find(|p| p.exists())
+}
+
+/// moto on 127.0.0.1, stopped (by PID) when dropped.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Moto {
+    fn start(program: &PathBuf) -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start listening");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn fetches_and_decodes_a_token_from_moto() {
+    let Some(program) = moto_server() else {
+        eprintln!(
+            "SKIPPED fetches_and_decodes_a_token_from_moto: moto_server not found (pip install 'moto[server]')"
+        );
+        return;
+    };
+    let moto = Moto::start(&program);
+    let mut request = FetchRequest::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "eu-west-1",
+    );
+    request.endpoint_url = Some(format!("http://127.0.0.1:{}", moto.port));
+
+    let own = fetch_logins_blocking(&request).expect("moto answers GetAuthorizationToken");
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0].registry, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+    assert_eq!(own[0].username, "AWS");
+    assert_eq!(own[0].password.as_str(), "123456789012-auth-token");
+
+    request.registry_ids = vec!["111122223333".into(), "444455556666".into()];
+    let two = fetch_logins_blocking(&request).unwrap();
+    let hosts: Vec<_> = two.iter().map(|l| l.registry.as_str()).collect();
+    assert_eq!(
+        hosts,
+        [
+            "111122223333.dkr.ecr.eu-west-1.amazonaws.com",
+            "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
+        ]
+    );
+    assert_eq!(two[1].password.as_str(), "444455556666-auth-token");
+}
