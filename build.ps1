@@ -1,0 +1,180 @@
+<#
+.SYNOPSIS
+Builds, tests, installs and demonstrates EcrAuth.
+
+.DESCRIPTION
+Tasks run in the order given:
+  Build    cargo release build, C header check, stage the library into module/EcrAuth/<rid>/
+  Install  Build, then copy the module into your user module path (Import-Module EcrAuth works anywhere)
+  Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed"
+  Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
+  Clean    remove build output and staged libraries
+
+.PARAMETER Task
+One or more task names. Defaults to Build.
+
+.PARAMETER Tag
+Pester tags to run in the Test task (default: all).
+
+.EXAMPLE
+pwsh ./build.ps1 Install, Demo
+
+.EXAMPLE
+pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Install', 'Test', 'Demo', 'Clean')]
+    [string[]] $Task = 'Build',
+
+    [string[]] $Tag
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$Root = $PSScriptRoot
+$ModuleSource = Join-Path $Root 'module/EcrAuth'
+$script:Done = @{}
+
+function Invoke-Native {
+    # Runs a native command and stops on a non-zero exit code.
+    param([string] $Command, [string[]] $Arguments)
+    Write-Host "> $Command $($Arguments -join ' ')" -ForegroundColor Cyan
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Get-CargoTargetDirectory {
+    $metadata = & cargo metadata --format-version 1 --no-deps --manifest-path (Join-Path $Root 'Cargo.toml') | ConvertFrom-Json
+    $metadata.target_directory
+}
+
+function Get-StagedLibraryPath {
+    # Reuse the module's own platform logic so build and runtime agree on the path.
+    . (Join-Path $ModuleSource 'Private/EcrAuth.Private.ps1')
+    $rid = Get-EcrRuntimeId
+    $file = switch -Wildcard ($rid) { 'win-*' { 'ecr_auth.dll' } 'osx-*' { 'libecr_auth.dylib' } default { 'libecr_auth.so' } }
+    [pscustomobject]@{ Rid = $rid; File = $file; Path = Join-Path (Join-Path $ModuleSource $rid) $file }
+}
+
+function Invoke-Build {
+    if ($script:Done['Build']) { return }
+    Push-Location $Root
+    try {
+        Invoke-Native cargo @('build', '--release', '--locked')
+        Invoke-Native cargo @('test', '--locked', '--test', 'header')
+        $staged = Get-StagedLibraryPath
+        $built = Join-Path (Join-Path (Get-CargoTargetDirectory) 'release') $staged.File
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $staged.Path)
+        # Replace rather than overwrite: a shell that loaded the old library keeps its copy.
+        $temporary = "$($staged.Path).new"
+        Copy-Item -LiteralPath $built -Destination $temporary -Force
+        Move-Item -LiteralPath $temporary -Destination $staged.Path -Force
+        $size = (Get-Item -LiteralPath $staged.Path).Length
+        Write-Host ("Staged {0} ({1:N2} MB)" -f $staged.Path, ($size / 1MB)) -ForegroundColor Green
+    }
+    finally { Pop-Location }
+    $script:Done['Build'] = $true
+}
+
+function Get-UserModuleDirectory {
+    $onWindows = ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows
+    if ($onWindows) {
+        $folder = if ($PSVersionTable.PSEdition -eq 'Core') { 'PowerShell' } else { 'WindowsPowerShell' }
+        return Join-Path ([Environment]::GetFolderPath('MyDocuments')) "$folder/Modules"
+    }
+    $data = $env:XDG_DATA_HOME
+    if (-not $data) { $data = Join-Path $HOME '.local/share' }
+    Join-Path $data 'powershell/Modules'
+}
+
+function Invoke-Install {
+    Invoke-Build
+    $version = (Import-PowerShellDataFile (Join-Path $ModuleSource 'EcrAuth.psd1')).ModuleVersion
+    $destination = Join-Path (Join-Path (Get-UserModuleDirectory) 'EcrAuth') $version
+    if (Test-Path -LiteralPath $destination) { Remove-Item -LiteralPath $destination -Recurse -Force }
+    $null = New-Item -ItemType Directory -Force -Path $destination
+    Copy-Item -Path (Join-Path $ModuleSource '*') -Destination $destination -Recurse -Force
+    Write-Host "Installed EcrAuth $version to $destination" -ForegroundColor Green
+    Write-Host 'Add this line to your $PROFILE to have Auth-ECR in every new shell:'
+    Write-Host '    Import-Module EcrAuth'
+}
+
+function Invoke-Test {
+    Push-Location $Root
+    try {
+        Invoke-Native cargo @('fmt', '--check')
+        Invoke-Native cargo @('clippy', '--locked', '--all-targets', '--', '-D', 'warnings')
+        $passed = 0; $failed = 0; $skipped = 0
+        Write-Host '> cargo test --locked' -ForegroundColor Cyan
+        & cargo test --locked 2>&1 | ForEach-Object {
+            $line = "$_"
+            Write-Host $line
+            if ($line -match '^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored') {
+                $passed += [int]$Matches[1]; $failed += [int]$Matches[2]; $skipped += [int]$Matches[3]
+            }
+        }
+        $cargoExit = $LASTEXITCODE
+        if ($cargoExit -ne 0 -and $failed -eq 0) { $failed = 1 }  # build failure: count it
+
+        Invoke-Build
+        Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
+        $config = New-PesterConfiguration
+        $config.Run.Path = Join-Path $Root 'tests'
+        $config.Run.PassThru = $true
+        $config.Output.Verbosity = 'Detailed'
+        if ($Tag) { $config.Filter.Tag = $Tag }
+        $result = Invoke-Pester -Configuration $config
+        $passed += $result.PassedCount; $failed += $result.FailedCount; $skipped += $result.SkippedCount
+    }
+    finally { Pop-Location }
+    # The line CI reads (Pester's own summary is not one).
+    Write-Output ("{0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
+    $password = [guid]::NewGuid().ToString('n')
+    $work = New-TestDirectory
+    $previous = Use-IsolatedAwsEnvironment -Directory $work
+    $previousDockerConfig = $env:DOCKER_CONFIG
+    $registry = $null; $ecr = $null
+    try {
+        $registry = Start-TestRegistry -Password $password
+        $ecr = Start-MockEcr -ProxyEndpoint "http://$($registry.Host)" -Password $password
+        $env:DOCKER_CONFIG = Join-Path $work 'docker'
+        Write-Host "Local registry : http://$($registry.Host) (htpasswd, user AWS)"
+        Write-Host "Mock ECR API   : $($ecr.Uri)"
+        Write-Host "DOCKER_CONFIG  : $env:DOCKER_CONFIG"
+        Import-Module $ModuleSource -Force
+        Write-Host "`n> Auth-ECR AKIAIOSFODNN7EXAMPLE <secret> -EndpointUrl $($ecr.Uri) -PassThru" -ForegroundColor Cyan
+        $login = Auth-ECR AKIAIOSFODNN7EXAMPLE 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' -EndpointUrl $ecr.Uri -PassThru
+        $login | Format-Table -AutoSize | Out-Host
+        $auths = (Get-Content -Raw (Join-Path $env:DOCKER_CONFIG 'config.json') | ConvertFrom-Json).auths
+        Write-Host "docker's config.json now holds a login for: $(@($auths.PSObject.Properties.Name) -join ', ')"
+    }
+    finally {
+        Stop-TestProcess $ecr
+        Stop-TestProcess $registry
+        $env:DOCKER_CONFIG = $previousDockerConfig
+        Restore-Environment $previous
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+        Write-Host 'Stopped the local registry and mock ECR endpoint.'
+    }
+}
+
+function Invoke-Clean {
+    Push-Location $Root
+    try { Invoke-Native cargo @('clean') } finally { Pop-Location }
+    Get-ChildItem -LiteralPath $ModuleSource -Directory | Where-Object { $_.Name -match '^(win|linux|osx)-' } |
+        Remove-Item -Recurse -Force
+    Remove-Item -LiteralPath (Join-Path $Root 'out') -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+foreach ($name in $Task) {
+    Write-Host "== $name" -ForegroundColor Yellow
+    & "Invoke-$name"
+}

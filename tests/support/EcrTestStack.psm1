@@ -1,0 +1,147 @@
+# A local stand-in for AWS + ECR, shared by the Pester tests, `build.ps1 Demo` and benches/:
+# Debian's Distribution registry with htpasswd auth and tests/support/mock_ecr.py, both on
+# 127.0.0.1 and stopped by PID. Requires docker-registry, htpasswd (apache2-utils), python3.
+
+Set-StrictMode -Version 3.0
+
+function Get-FreeTcpPort {
+    $listener = New-Object System.Net.Sockets.TcpListener([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function New-TestDirectory {
+    $path = Join-Path ([System.IO.Path]::GetTempPath()) ("ecrauth-" + [guid]::NewGuid().ToString('n').Substring(0, 12))
+    (New-Item -ItemType Directory -Path $path).FullName
+}
+
+function Get-RequiredCommand {
+    param([string] $Name, [string] $Hint)
+    $command = Get-Command $Name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $command) { throw "'$Name' is needed for the local ECR stack but was not found; $Hint" }
+    $command.Source
+}
+
+function Wait-HttpStatus {
+    param([string] $Uri, [int] $Status, [int] $TimeoutSec = 20)
+    $client = New-Object System.Net.Http.HttpClient
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    try {
+        while ([DateTime]::UtcNow -lt $deadline) {
+            try {
+                $response = $client.GetAsync($Uri).GetAwaiter().GetResult()
+                if ([int]$response.StatusCode -eq $Status) { return }
+            }
+            catch { }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+    finally { $client.Dispose() }
+    throw "$Uri did not answer $Status within $TimeoutSec s"
+}
+
+function Wait-TcpPort {
+    param([int] $Port, [System.Diagnostics.Process] $Process, [int] $TimeoutSec = 20)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if ($Process.HasExited) { throw "process $($Process.Id) exited early with code $($Process.ExitCode)" }
+        $client = New-Object System.Net.Sockets.TcpClient
+        try { $client.Connect([System.Net.IPAddress]::Loopback, $Port); return } catch { } finally { $client.Dispose() }
+        Start-Sleep -Milliseconds 100
+    }
+    throw "nothing listened on 127.0.0.1:$Port within $TimeoutSec s"
+}
+
+function Start-TestRegistry {
+    <# Starts a Distribution registry on 127.0.0.1 with one htpasswd user. #>
+    param([Parameter(Mandatory)] [string] $Password, [string] $User = 'AWS')
+    $registry = Get-RequiredCommand 'docker-registry' 'install it with: apt-get install docker-registry'
+    $htpasswd = Get-RequiredCommand 'htpasswd' 'install it with: apt-get install apache2-utils'
+    $dir = New-TestDirectory
+    $passwordFile = Join-Path $dir 'htpasswd'
+    # The password goes to htpasswd on stdin (-i), never on its command line.
+    $Password | & $htpasswd -iBc $passwordFile $User 2>$null
+    if ($LASTEXITCODE -ne 0) { throw "htpasswd failed with exit code $LASTEXITCODE" }
+    $port = Get-FreeTcpPort
+    $config = Join-Path $dir 'config.yml'
+    @"
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: '$dir/data'}}
+http: {addr: '127.0.0.1:$port'}
+auth: {htpasswd: {realm: ecrauth-test, path: '$passwordFile'}}
+"@ | Set-Content -LiteralPath $config -Encoding ascii
+    $process = Start-Process -FilePath $registry -ArgumentList 'serve', $config -PassThru `
+        -RedirectStandardOutput (Join-Path $dir 'stdout.log') -RedirectStandardError (Join-Path $dir 'stderr.log')
+    Wait-HttpStatus -Uri "http://127.0.0.1:$port/v2/" -Status 401
+    [pscustomobject]@{ Process = $process; Port = $port; Host = "127.0.0.1:$port"; Directory = $dir; User = $User }
+}
+
+function Start-MockEcr {
+    <# Starts tests/support/mock_ecr.py on 127.0.0.1. -Fail CODE makes every call fail. #>
+    param([Parameter(Mandatory)] [string] $ProxyEndpoint, [Parameter(Mandatory)] [string] $Password,
+        [string] $Fail, [int] $Status = 400)
+    $python = Get-RequiredCommand 'python3' 'install Python 3'
+    $dir = New-TestDirectory
+    $passwordFile = Join-Path $dir 'password'
+    [System.IO.File]::WriteAllText($passwordFile, $Password)
+    $log = Join-Path $dir 'requests.jsonl'
+    $port = Get-FreeTcpPort
+    $arguments = @((Join-Path $PSScriptRoot 'mock_ecr.py'), '--port', $port, '--proxy-endpoint', $ProxyEndpoint,
+        '--password-file', $passwordFile, '--log', $log)
+    if ($Fail) { $arguments += @('--fail', $Fail, '--status', $Status) }
+    $process = Start-Process -FilePath $python -ArgumentList $arguments -PassThru `
+        -RedirectStandardOutput (Join-Path $dir 'stdout.log') -RedirectStandardError (Join-Path $dir 'stderr.log')
+    Wait-TcpPort -Port $port -Process $process
+    [pscustomobject]@{ Process = $process; Port = $port; Uri = "http://127.0.0.1:$port"; Directory = $dir; Log = $log }
+}
+
+function Get-MockEcrRequest {
+    <# The requests the mock ECR endpoint received, as objects (no secrets are logged). #>
+    param([Parameter(Mandatory)] $Ecr)
+    if (-not (Test-Path -LiteralPath $Ecr.Log)) { return @() }
+    @(Get-Content -LiteralPath $Ecr.Log | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
+}
+
+function Stop-TestProcess {
+    <# Stops a process started by this module, by PID, and removes its folder. #>
+    param($Service)
+    if (-not $Service) { return }
+    $process = $Service.Process
+    if ($process -and -not $process.HasExited) {
+        Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue
+        $null = $process.WaitForExit(5000)
+    }
+    if ($Service.Directory -and (Test-Path -LiteralPath $Service.Directory)) {
+        Remove-Item -LiteralPath $Service.Directory -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Use-IsolatedAwsEnvironment {
+    <# Sets the process environment so no AWS SDK can reach beyond 127.0.0.1. Returns the previous values. #>
+    param([Parameter(Mandatory)] [string] $Directory)
+    $empty = Join-Path $Directory 'empty-aws-file'
+    if (-not (Test-Path -LiteralPath $empty)) { $null = New-Item -ItemType File -Path $empty }
+    $values = @{
+        AWS_EC2_METADATA_DISABLED   = 'true'
+        AWS_CONFIG_FILE             = $empty
+        AWS_SHARED_CREDENTIALS_FILE = $empty
+        AWS_PROFILE                 = $null
+        AWS_ENDPOINT_URL            = $null
+        AWS_ENDPOINT_URL_ECR        = $null
+    }
+    $previous = @{}
+    foreach ($name in $values.Keys) {
+        $previous[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $values[$name])
+    }
+    $previous
+}
+
+function Restore-Environment {
+    param([hashtable] $Previous)
+    foreach ($name in $Previous.Keys) { [Environment]::SetEnvironmentVariable($name, $Previous[$name]) }
+}
+
+Export-ModuleMember -Function Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
+    Get-MockEcrRequest, Stop-TestProcess, Use-IsolatedAwsEnvironment, Restore-Environment
