@@ -108,6 +108,8 @@ function Invoke-Test {
         Invoke-Native cargo @('clippy', '--locked', '--all-targets', '--', '-D', 'warnings')
         $passed = 0; $failed = 0; $skipped = 0
         Write-Host '> cargo test --locked' -ForegroundColor Cyan
+        # cargo writes progress to stderr; on Windows PowerShell that must not stop the script.
+        $ErrorActionPreference = 'Continue'
         & cargo test --locked 2>&1 | ForEach-Object {
             $line = "$_"
             Write-Host $line
@@ -116,6 +118,7 @@ function Invoke-Test {
             }
         }
         $cargoExit = $LASTEXITCODE
+        $ErrorActionPreference = 'Stop'
         if ($cargoExit -ne 0 -and $failed -eq 0) { $failed = 1 }  # build failure: count it
 
         Invoke-Build
