@@ -16,6 +16,11 @@
 #define ECR_AUTH_VERSION "0.1.0"
 
 /**
+ * A token is reused only while it has at least this long left.
+ */
+#define REUSE_MARGIN_SECS (15 * 60)
+
+/**
  * Suggested size for the error buffer passed to `ecr_auth_fetch`; longer messages are truncated.
  */
 #define ECR_AUTH_ERROR_BUFFER_SIZE 1024
@@ -70,7 +75,75 @@ typedef enum ecr_auth_status {
    * A Rust panic was caught at the boundary; the process is fine, the call failed.
    */
   ECR_AUTH_STATUS_PANIC = 10,
+  /**
+   * No AWS credentials could be resolved (unknown profile, expired SSO session, empty
+   * default chain).
+   */
+  ECR_AUTH_STATUS_NO_CREDENTIALS = 11,
 } ecr_auth_status;
+
+/**
+ * What `ecr_auth_request_set` sets. Values are UTF-8 strings.
+ */
+typedef enum ecr_auth_option {
+  /**
+   * Access key id of static credentials.
+   */
+  ECR_AUTH_OPTION_ACCESS_KEY_ID = 1,
+  /**
+   * Secret access key of static credentials.
+   */
+  ECR_AUTH_OPTION_SECRET_ACCESS_KEY = 2,
+  /**
+   * Session token of temporary static credentials.
+   */
+  ECR_AUTH_OPTION_SESSION_TOKEN = 3,
+  /**
+   * Region; "" (the default) means the environment or profile, else us-east-1.
+   */
+  ECR_AUTH_OPTION_REGION = 4,
+  /**
+   * ECR API endpoint override.
+   */
+  ECR_AUTH_OPTION_ENDPOINT_URL = 5,
+  /**
+   * Adds a 12-digit registry (account) id; may be set several times.
+   */
+  ECR_AUTH_OPTION_REGISTRY_ID = 6,
+  /**
+   * Adds a registry host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com.
+   */
+  ECR_AUTH_OPTION_REGISTRY = 7,
+  /**
+   * Use this named profile's credentials instead of static keys.
+   */
+  ECR_AUTH_OPTION_PROFILE = 8,
+  /**
+   * "1": use the SDK's default credential chain instead of static keys.
+   */
+  ECR_AUTH_OPTION_DEFAULT_CREDENTIALS = 9,
+  /**
+   * "1": ECR Public (public.ecr.aws).
+   */
+  ECR_AUTH_OPTION_PUBLIC = 10,
+  /**
+   * Path of a PEM CA bundle (else $AWS_CA_BUNDLE, else the system roots).
+   */
+  ECR_AUTH_OPTION_CA_BUNDLE = 11,
+  /**
+   * "1": reuse a still-valid token fetched earlier in this process. Default "0".
+   */
+  ECR_AUTH_OPTION_REUSE_TOKENS = 12,
+  /**
+   * Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds.
+   */
+  ECR_AUTH_OPTION_TIMEOUT_MS = 13,
+} ecr_auth_option;
+
+/**
+ * Opaque: a request being built with `ecr_auth_request_set`. Its secrets are wiped when freed.
+ */
+typedef struct ecr_auth_request ecr_auth_request;
 
 /**
  * Opaque: the logins from one successful `ecr_auth_fetch`.
@@ -172,6 +245,49 @@ int64_t ecr_auth_result_expires_at(const struct ecr_auth_result *result, size_t 
  * `result` is NULL or a pointer from `ecr_auth_fetch` that has not been freed.
  */
 void ecr_auth_result_free(struct ecr_auth_result *result);
+
+/**
+ * A new, empty request (static credentials, no region, 30 s timeout, no token reuse).
+ * Release it with `ecr_auth_request_free`. NULL only if the library panicked.
+ */
+struct ecr_auth_request *ecr_auth_request_new(void);
+
+/**
+ * Sets one option (an `ecr_auth_option` value) of `request` to `value` (UTF-8; NULL clears
+ * the options that can be cleared). Values are checked when the request is fetched, except
+ * for numbers and switches, which are checked here.
+ *
+ * # Safety
+ * `request` is NULL or from `ecr_auth_request_new` and not freed; `value` is NULL or
+ * NUL-terminated; `error_buf` is writable for `error_buf_len` bytes.
+ */
+enum ecr_auth_status ecr_auth_request_set(struct ecr_auth_request *request,
+                                          uint32_t option,
+                                          const char *value,
+                                          char *error_buf,
+                                          size_t error_buf_len);
+
+/**
+ * Fetches the logins `request` describes (one call per registry, concurrently). As for
+ * `ecr_auth_fetch`: `out_result` is set on success and NULL on failure, and a message goes
+ * to the optional `error_buf`. The request is not changed and may be fetched again.
+ *
+ * # Safety
+ * `request` is NULL or live; `out_result` is NULL or writable; `error_buf` is writable for
+ * `error_buf_len` bytes.
+ */
+enum ecr_auth_status ecr_auth_request_fetch(const struct ecr_auth_request *request,
+                                            struct ecr_auth_result **out_result,
+                                            char *error_buf,
+                                            size_t error_buf_len);
+
+/**
+ * Releases a request and wipes its secrets. NULL is ignored. Must not be called twice.
+ *
+ * # Safety
+ * `request` is NULL or from `ecr_auth_request_new` and not yet freed.
+ */
+void ecr_auth_request_free(struct ecr_auth_request *request);
 
 /**
  * The library version, e.g. "0.1.0". Static; do not free.

@@ -10,6 +10,8 @@ pub enum ErrorKind {
     InvalidArgument,
     /// ECR refused the credentials or denied the call.
     AuthFailed,
+    /// No credentials could be resolved (unknown profile, expired SSO session, empty chain).
+    NoCredentials,
     /// The endpoint could not be reached (refused, DNS, TLS, reset).
     Network,
     /// No complete answer arrived within the configured timeout.

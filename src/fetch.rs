@@ -1,17 +1,20 @@
-//! `GetAuthorizationToken` through the official SDK, turned into ready-to-use logins.
+//! `GetAuthorizationToken` (ECR and ECR Public) through the official SDK, turned into
+//! ready-to-use logins: one call per target registry, run concurrently.
 
 use crate::decode::decode_token;
+use crate::ecr_host::{PUBLIC_REGISTRY, parse_ecr_host};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::registry_host;
-use crate::request::FetchRequest;
+use crate::request::{CredentialSource, FetchRequest};
 use crate::runtime;
-use aws_config::BehaviorVersion;
+use crate::token_cache;
+use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ecr::operation::get_authorization_token::GetAuthorizationTokenError;
-use aws_sdk_ecr::types::AuthorizationData;
 use std::fmt;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -40,23 +43,194 @@ impl fmt::Debug for Login {
     }
 }
 
+/// One `GetAuthorizationToken` call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Target {
+    pub region: String,
+    pub registry_id: Option<String>,
+    /// The host to log in to when the caller named one (dual-stack, FIPS).
+    pub host: Option<String>,
+    pub fips: bool,
+    pub dual_stack: bool,
+    pub public: bool,
+}
+
 /// Blocking form for callers without an async runtime (the C ABI).
 pub fn fetch_logins_blocking(request: &FetchRequest) -> Result<Vec<Login>> {
     request.validate()?;
     runtime::block_on(fetch_logins(request))?
 }
 
-/// Validates `request`, calls ECR once (with the SDK's standard retries) and decodes every entry.
+/// Validates `request`, resolves credentials and region, then fetches every target
+/// concurrently (with the SDK's standard retries) and decodes every entry.
 pub async fn fetch_logins(request: &FetchRequest) -> Result<Vec<Login>> {
     request.validate()?;
-    let client = ecr_client(request).await;
+    let config = load_config(request).await?;
+    let credentials = resolve_credentials(&config).await?;
+    let identity = token_cache::identity_key(&credentials, request.endpoint_url.as_deref());
+    let targets = targets(request, &config)?;
+    let calls = targets.iter().map(|target| async {
+        if request.reuse_tokens
+            && let Some(logins) = token_cache::get(&identity, target)
+        {
+            return Ok(logins);
+        }
+        let logins = if target.public {
+            fetch_public(&config, &credentials).await?
+        } else {
+            fetch_private(&config, &credentials, target).await?
+        };
+        token_cache::put(&identity, target, &logins);
+        Ok(logins)
+    });
+    let mut logins = Vec::new();
+    for result in futures_util::future::join_all(calls).await {
+        logins.extend(result?);
+    }
+    Ok(logins)
+}
+
+async fn load_config(request: &FetchRequest) -> Result<SdkConfig> {
+    let ca_bundle = runtime::effective_ca_bundle(request.ca_bundle.as_deref());
+    let profile = match &request.source {
+        CredentialSource::Profile(name) => Some(name.clone()),
+        _ => None,
+    };
+    let region = if request.region.is_empty() {
+        // Environment, then the profile, then us-east-1; never the instance metadata service.
+        let mut profile_region = aws_config::profile::ProfileFileRegionProvider::builder();
+        if let Some(name) = &profile {
+            profile_region = profile_region.profile_name(name);
+        }
+        RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
+            .or_else(profile_region.build())
+            .or_else(Region::new("us-east-1"))
+            .region()
+            .await
+            .unwrap_or_else(|| Region::new("us-east-1"))
+    } else {
+        Region::new(request.region.clone())
+    };
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(request.timeout.min(Duration::from_secs(10)))
+        .operation_timeout(request.timeout)
+        .build();
+    let http_client = runtime::http_client(ca_bundle.as_deref())?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region.clone())
+        .http_client(http_client.clone())
+        .timeout_config(timeouts.clone())
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+    match &request.source {
+        CredentialSource::Static => {
+            loader = loader.credentials_provider(Credentials::new(
+                request.access_key_id.clone(),
+                request.secret_access_key.as_str().to_owned(),
+                request.session_token.as_ref().map(|t| t.as_str().to_owned()),
+                None,
+                "ecr-auth",
+            ));
+        }
+        CredentialSource::Profile(name) => {
+            // Only this profile's credentials, as `aws --profile` does (no environment keys).
+            let provider_config = aws_config::provider_config::ProviderConfig::without_region()
+                .with_region(Some(region))
+                .with_http_client(http_client)
+                .with_timeout_config(timeouts.clone());
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(name)
+                .build();
+            loader = loader.profile_name(name).credentials_provider(provider);
+        }
+        CredentialSource::DefaultChain => {}
+    }
+    if let Some(endpoint) = &request.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    Ok(loader.load().await)
+}
+
+/// Resolves the identity once (SSO, role assumption, process...), so every call reuses it.
+async fn resolve_credentials(config: &SdkConfig) -> Result<Credentials> {
+    let provider = config
+        .credentials_provider()
+        .ok_or_else(|| Error::new(ErrorKind::NoCredentials, "no AWS credentials are configured"))?;
+    provider.provide_credentials().await.map_err(|e| {
+        Error::new(
+            ErrorKind::NoCredentials,
+            format!("no usable AWS credentials were found: {}", source_chain(&e)),
+        )
+    })
+}
+
+pub(crate) fn targets(request: &FetchRequest, config: &SdkConfig) -> Result<Vec<Target>> {
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    let plain = |registry_id: Option<String>| Target {
+        region: region.clone(),
+        registry_id,
+        host: None,
+        fips: false,
+        dual_stack: false,
+        public: false,
+    };
+    if request.public {
+        return Ok(vec![Target {
+            region: "us-east-1".into(), // ECR Public's API lives only there
+            public: true,
+            ..plain(None)
+        }]);
+    }
+    if !request.registries.is_empty() {
+        let mut targets = Vec::new();
+        for host in &request.registries {
+            let parsed = parse_ecr_host(host)?;
+            let target = Target {
+                region: parsed.region,
+                registry_id: Some(parsed.account_id),
+                host: Some(parsed.host),
+                fips: parsed.fips,
+                dual_stack: parsed.dual_stack,
+                public: false,
+            };
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+        }
+        return Ok(targets);
+    }
+    if request.registry_ids.is_empty() {
+        return Ok(vec![plain(None)]);
+    }
+    let mut ids = request.registry_ids.clone();
+    ids.dedup();
+    Ok(ids.into_iter().map(|id| plain(Some(id))).collect())
+}
+
+async fn fetch_private(config: &SdkConfig, credentials: &Credentials, target: &Target) -> Result<Vec<Login>> {
+    let mut builder = aws_sdk_ecr::config::Builder::from(config)
+        .region(Region::new(target.region.clone()))
+        .credentials_provider(credentials.clone());
+    // An endpoint override already says where to go; the SDK rejects FIPS/dual-stack with one.
+    if config.endpoint_url().is_none() {
+        if target.fips {
+            builder = builder.use_fips(true);
+        }
+        if target.dual_stack {
+            builder = builder.use_dual_stack(true);
+        }
+    }
+    let client = aws_sdk_ecr::Client::from_conf(builder.build());
     let mut call = client.get_authorization_token();
-    if !request.registry_ids.is_empty() {
-        // Deprecated by AWS because the token is not scoped to the ids, but the ids still
-        // decide which registries' proxy endpoints come back: one login per account.
+    if let Some(id) = &target.registry_id {
+        // Deprecated by AWS because the token is not scoped to the id, but the id still
+        // decides which registry's proxy endpoint comes back.
         #[allow(deprecated)]
         {
-            call = call.set_registry_ids(Some(request.registry_ids.clone()));
+            call = call.registry_ids(id.clone());
         }
     }
     let output = call.send().await.map_err(classify)?;
@@ -67,45 +241,52 @@ pub async fn fetch_logins(request: &FetchRequest) -> Result<Vec<Login>> {
             "ECR answered without any authorization data",
         ));
     }
-    entries.iter().map(login_from).collect()
+    entries
+        .iter()
+        .map(|data| {
+            let mut login = login_from(
+                data.authorization_token(),
+                data.proxy_endpoint(),
+                data.expires_at().map(|t| t.secs()),
+            )?;
+            if let Some(host) = &target.host {
+                login.registry = host.clone();
+            }
+            Ok(login)
+        })
+        .collect()
 }
 
-async fn ecr_client(request: &FetchRequest) -> aws_sdk_ecr::Client {
-    let credentials = Credentials::new(
-        request.access_key_id.clone(),
-        request.secret_access_key.as_str().to_owned(),
-        request.session_token.as_ref().map(|t| t.as_str().to_owned()),
-        None,
-        "ecr-auth",
-    );
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(request.timeout.min(Duration::from_secs(10)))
-        .operation_timeout(request.timeout)
+async fn fetch_public(config: &SdkConfig, credentials: &Credentials) -> Result<Vec<Login>> {
+    let conf = aws_sdk_ecrpublic::config::Builder::from(config)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials.clone())
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(request.region.clone()))
-        .credentials_provider(credentials)
-        .http_client(runtime::http_client())
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(3));
-    if let Some(endpoint) = &request.endpoint_url {
-        loader = loader.endpoint_url(endpoint);
-    }
-    aws_sdk_ecr::Client::new(&loader.load().await)
+    let output = aws_sdk_ecrpublic::Client::from_conf(conf)
+        .get_authorization_token()
+        .send()
+        .await
+        .map_err(classify)?;
+    let data = output.authorization_data().ok_or_else(|| {
+        Error::new(
+            ErrorKind::MalformedResponse,
+            "ECR Public answered without authorization data",
+        )
+    })?;
+    let endpoint = format!("https://{PUBLIC_REGISTRY}");
+    let login = login_from(
+        data.authorization_token(),
+        Some(&endpoint),
+        data.expires_at().map(|t| t.secs()),
+    )?;
+    Ok(vec![login])
 }
 
-fn login_from(data: &AuthorizationData) -> Result<Login> {
+fn login_from(token: Option<&str>, proxy_endpoint: Option<&str>, expires_at: Option<i64>) -> Result<Login> {
     let malformed = |what: &str| Error::new(ErrorKind::MalformedResponse, format!("ECR's answer {what}"));
-    let token = data
-        .authorization_token()
-        .ok_or_else(|| malformed("has an entry without an authorization token"))?;
-    let proxy_endpoint = data
-        .proxy_endpoint()
-        .ok_or_else(|| malformed("has an entry without a proxy endpoint"))?;
-    let expires_at = data
-        .expires_at()
-        .ok_or_else(|| malformed("has an entry without an expiry time"))?
-        .secs();
+    let token = token.ok_or_else(|| malformed("has an entry without an authorization token"))?;
+    let proxy_endpoint = proxy_endpoint.ok_or_else(|| malformed("has an entry without a proxy endpoint"))?;
+    let expires_at = expires_at.ok_or_else(|| malformed("has an entry without an expiry time"))?;
     let decoded = decode_token(token).map_err(|e| malformed(&format!("holds a bad token: {e}")))?;
     let registry = registry_host(proxy_endpoint)
         .map_err(|e| Error::new(ErrorKind::MalformedResponse, format!("ECR's answer: {e}")))?;
@@ -140,7 +321,10 @@ const INPUT_CODES: &[&str] = &[
     "InvalidParameterValue",
 ];
 
-fn classify(err: SdkError<GetAuthorizationTokenError>) -> Error {
+fn classify<E>(err: SdkError<E>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
     match &err {
         SdkError::ConstructionFailure(_) => {
             Error::invalid(format!("the request could not be built: {}", source_chain(&err)))

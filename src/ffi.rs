@@ -8,7 +8,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::fetch::{Login, fetch_logins_blocking};
-use crate::request::{DEFAULT_TIMEOUT, FetchRequest};
+use crate::request::{CredentialSource, DEFAULT_TIMEOUT, FetchRequest};
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
@@ -45,6 +45,69 @@ pub enum EcrAuthStatus {
     Internal = 9,
     /// A Rust panic was caught at the boundary; the process is fine, the call failed.
     Panic = 10,
+    /// No AWS credentials could be resolved (unknown profile, expired SSO session, empty
+    /// default chain).
+    NoCredentials = 11,
+}
+
+/// What `ecr_auth_request_set` sets. Values are UTF-8 strings.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcrAuthOption {
+    /// Access key id of static credentials.
+    AccessKeyId = 1,
+    /// Secret access key of static credentials.
+    SecretAccessKey = 2,
+    /// Session token of temporary static credentials.
+    SessionToken = 3,
+    /// Region; "" (the default) means the environment or profile, else us-east-1.
+    Region = 4,
+    /// ECR API endpoint override.
+    EndpointUrl = 5,
+    /// Adds a 12-digit registry (account) id; may be set several times.
+    RegistryId = 6,
+    /// Adds a registry host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com.
+    Registry = 7,
+    /// Use this named profile's credentials instead of static keys.
+    Profile = 8,
+    /// "1": use the SDK's default credential chain instead of static keys.
+    DefaultCredentials = 9,
+    /// "1": ECR Public (public.ecr.aws).
+    Public = 10,
+    /// Path of a PEM CA bundle (else $AWS_CA_BUNDLE, else the system roots).
+    CaBundle = 11,
+    /// "1": reuse a still-valid token fetched earlier in this process. Default "0".
+    ReuseTokens = 12,
+    /// Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds.
+    TimeoutMs = 13,
+}
+
+impl EcrAuthOption {
+    fn from_raw(raw: u32) -> Option<Self> {
+        use EcrAuthOption::*;
+        [
+            AccessKeyId,
+            SecretAccessKey,
+            SessionToken,
+            Region,
+            EndpointUrl,
+            RegistryId,
+            Registry,
+            Profile,
+            DefaultCredentials,
+            Public,
+            CaBundle,
+            ReuseTokens,
+            TimeoutMs,
+        ]
+        .into_iter()
+        .find(|o| *o as u32 == raw)
+    }
+}
+
+/// Opaque: a request being built with `ecr_auth_request_set`. Its secrets are wiped when freed.
+pub struct EcrAuthRequest {
+    inner: FetchRequest,
 }
 
 impl From<ErrorKind> for EcrAuthStatus {
@@ -52,6 +115,7 @@ impl From<ErrorKind> for EcrAuthStatus {
         match kind {
             ErrorKind::InvalidArgument => EcrAuthStatus::InvalidArgument,
             ErrorKind::AuthFailed => EcrAuthStatus::AuthFailed,
+            ErrorKind::NoCredentials => EcrAuthStatus::NoCredentials,
             ErrorKind::Network => EcrAuthStatus::Network,
             ErrorKind::Timeout => EcrAuthStatus::Timeout,
             ErrorKind::Service => EcrAuthStatus::ServiceError,
@@ -190,55 +254,34 @@ pub unsafe extern "C" fn ecr_auth_fetch(
     error_buf: *mut c_char,
     error_buf_len: usize,
 ) -> EcrAuthStatus {
-    let outcome = boundary(
-        Err((
-            EcrAuthStatus::Panic,
-            "internal error: the library panicked; the call was abandoned".to_owned(),
-        )),
-        || {
-            if out_result.is_null() {
-                return Err((
-                    EcrAuthStatus::NullPointer,
-                    "out_result must not be NULL".to_owned(),
-                ));
-            }
-            // SAFETY: checked non-null; the caller gives a writable pointer.
-            unsafe { *out_result = std::ptr::null_mut() };
-            // SAFETY: each pointer is NULL or a NUL-terminated string, per the contract above.
-            let request = unsafe {
-                build_request(
-                    access_key_id,
-                    secret_access_key,
-                    session_token,
-                    region,
-                    endpoint_url,
-                    registry_ids,
-                    timeout_ms,
-                )
-            }?;
-            let logins = fetch_logins_blocking(&request)?;
-            let logins = logins
-                .iter()
-                .map(CLogin::from_login)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Box::new(EcrAuthResult { logins }))
-        },
-    );
-    match outcome {
-        Ok(result) => {
-            // SAFETY: `out_result` was checked non-null inside the boundary (Ok implies it).
-            unsafe {
-                *out_result = Box::into_raw(result);
-                write_message(error_buf, error_buf_len, "");
-            }
-            EcrAuthStatus::Ok
+    let outcome = boundary(Err(panicked()), || {
+        if out_result.is_null() {
+            return Err((
+                EcrAuthStatus::NullPointer,
+                "out_result must not be NULL".to_owned(),
+            ));
         }
-        Err((status, message)) => {
-            // SAFETY: caller-owned buffer, NULL-checked inside.
-            unsafe { write_message(error_buf, error_buf_len, &message) };
-            status
-        }
-    }
+        // SAFETY: checked non-null; the caller gives a writable pointer.
+        unsafe { *out_result = std::ptr::null_mut() };
+        // SAFETY: each pointer is NULL or a NUL-terminated string, per the contract above.
+        let request = unsafe {
+            build_request(
+                access_key_id,
+                secret_access_key,
+                session_token,
+                region,
+                endpoint_url,
+                registry_ids,
+                timeout_ms,
+            )
+        }?;
+        let result = fetch_result(&request)?;
+        // SAFETY: checked non-null above.
+        unsafe { *out_result = Box::into_raw(result) };
+        Ok(EcrAuthStatus::Ok)
+    });
+    // SAFETY: caller-owned buffer, NULL-checked inside.
+    unsafe { finish(outcome, error_buf, error_buf_len) }
 }
 
 /// # Safety
@@ -372,6 +415,184 @@ pub unsafe extern "C" fn ecr_auth_result_free(result: *mut EcrAuthResult) {
             drop(unsafe { Box::from_raw(result) });
         }
     })
+}
+
+/// A new, empty request (static credentials, no region, 30 s timeout, no token reuse).
+/// Release it with `ecr_auth_request_free`. NULL only if the library panicked.
+#[unsafe(no_mangle)]
+pub extern "C" fn ecr_auth_request_new() -> *mut EcrAuthRequest {
+    boundary(std::ptr::null_mut(), || {
+        Box::into_raw(Box::new(EcrAuthRequest {
+            inner: FetchRequest::new("", "", ""),
+        }))
+    })
+}
+
+/// Sets one option (an `ecr_auth_option` value) of `request` to `value` (UTF-8; NULL clears
+/// the options that can be cleared). Values are checked when the request is fetched, except
+/// for numbers and switches, which are checked here.
+///
+/// # Safety
+/// `request` is NULL or from `ecr_auth_request_new` and not freed; `value` is NULL or
+/// NUL-terminated; `error_buf` is writable for `error_buf_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ecr_auth_request_set(
+    request: *mut EcrAuthRequest,
+    option: u32,
+    value: *const c_char,
+    error_buf: *mut c_char,
+    error_buf_len: usize,
+) -> EcrAuthStatus {
+    let outcome = boundary(Err(panicked()), || {
+        // SAFETY: per the contract above.
+        let request = unsafe { request.as_mut() }
+            .ok_or_else(|| (EcrAuthStatus::NullPointer, "request must not be NULL".to_owned()))?;
+        let option = EcrAuthOption::from_raw(option).ok_or_else(|| {
+            (
+                EcrAuthStatus::InvalidArgument,
+                format!("{option} is not an ecr_auth_option"),
+            )
+        })?;
+        // SAFETY: per the contract above.
+        let value = unsafe { optional_str(value, "value") }?;
+        apply_option(&mut request.inner, option, value)
+    });
+    // SAFETY: caller-owned buffer, NULL-checked inside.
+    unsafe { finish(outcome.map(|()| EcrAuthStatus::Ok), error_buf, error_buf_len) }
+}
+
+fn apply_option(r: &mut FetchRequest, option: EcrAuthOption, value: Option<&str>) -> Result<(), Failure> {
+    let text = value.unwrap_or("");
+    let switch = || match text {
+        "1" | "true" => Ok(true),
+        "" | "0" | "false" => Ok(false),
+        _ => Err((
+            EcrAuthStatus::InvalidArgument,
+            format!("{option:?} takes \"1\" or \"0\""),
+        )),
+    };
+    match option {
+        EcrAuthOption::AccessKeyId => r.access_key_id = text.to_owned(),
+        EcrAuthOption::SecretAccessKey => r.secret_access_key = Zeroizing::new(text.to_owned()),
+        EcrAuthOption::SessionToken => r.session_token = value.map(|t| Zeroizing::new(t.to_owned())),
+        EcrAuthOption::Region => r.region = text.to_owned(),
+        EcrAuthOption::EndpointUrl => r.endpoint_url = value.map(str::to_owned),
+        EcrAuthOption::RegistryId => r.registry_ids.push(text.to_owned()),
+        EcrAuthOption::Registry => r.registries.push(text.to_owned()),
+        EcrAuthOption::Profile => r.source = CredentialSource::Profile(text.to_owned()),
+        EcrAuthOption::DefaultCredentials => {
+            r.source = if switch()? {
+                CredentialSource::DefaultChain
+            } else {
+                CredentialSource::Static
+            }
+        }
+        EcrAuthOption::Public => r.public = switch()?,
+        EcrAuthOption::CaBundle => r.ca_bundle = value.filter(|v| !v.is_empty()).map(Into::into),
+        EcrAuthOption::ReuseTokens => r.reuse_tokens = switch()?,
+        EcrAuthOption::TimeoutMs => {
+            let ms: u32 = text.parse().map_err(|_| {
+                (
+                    EcrAuthStatus::InvalidArgument,
+                    "TimeoutMs takes a whole number of milliseconds".to_owned(),
+                )
+            })?;
+            r.timeout = if ms == 0 {
+                DEFAULT_TIMEOUT
+            } else {
+                Duration::from_millis(u64::from(ms))
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Fetches the logins `request` describes (one call per registry, concurrently). As for
+/// `ecr_auth_fetch`: `out_result` is set on success and NULL on failure, and a message goes
+/// to the optional `error_buf`. The request is not changed and may be fetched again.
+///
+/// # Safety
+/// `request` is NULL or live; `out_result` is NULL or writable; `error_buf` is writable for
+/// `error_buf_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ecr_auth_request_fetch(
+    request: *const EcrAuthRequest,
+    out_result: *mut *mut EcrAuthResult,
+    error_buf: *mut c_char,
+    error_buf_len: usize,
+) -> EcrAuthStatus {
+    let outcome = boundary(Err(panicked()), || {
+        if out_result.is_null() {
+            return Err((
+                EcrAuthStatus::NullPointer,
+                "out_result must not be NULL".to_owned(),
+            ));
+        }
+        // SAFETY: checked non-null.
+        unsafe { *out_result = std::ptr::null_mut() };
+        // SAFETY: per the contract above.
+        let request = unsafe { request.as_ref() }
+            .ok_or_else(|| (EcrAuthStatus::NullPointer, "request must not be NULL".to_owned()))?;
+        let result = fetch_result(&request.inner)?;
+        // SAFETY: checked non-null above.
+        unsafe { *out_result = Box::into_raw(result) };
+        Ok(EcrAuthStatus::Ok)
+    });
+    // SAFETY: caller-owned buffer, NULL-checked inside.
+    unsafe { finish(outcome, error_buf, error_buf_len) }
+}
+
+/// Releases a request and wipes its secrets. NULL is ignored. Must not be called twice.
+///
+/// # Safety
+/// `request` is NULL or from `ecr_auth_request_new` and not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ecr_auth_request_free(request: *mut EcrAuthRequest) {
+    boundary((), || {
+        if !request.is_null() {
+            // SAFETY: from `Box::into_raw` in `ecr_auth_request_new`, freed once per the contract.
+            drop(unsafe { Box::from_raw(request) });
+        }
+    })
+}
+
+fn fetch_result(request: &FetchRequest) -> Result<Box<EcrAuthResult>, Failure> {
+    let logins = fetch_logins_blocking(request)?;
+    let logins = logins
+        .iter()
+        .map(CLogin::from_login)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Box::new(EcrAuthResult { logins }))
+}
+
+fn panicked() -> Failure {
+    (
+        EcrAuthStatus::Panic,
+        "internal error: the library panicked; the call was abandoned".to_owned(),
+    )
+}
+
+/// Writes the outcome's message ("" on success) and returns its status.
+///
+/// # Safety
+/// As for [`write_message`].
+unsafe fn finish(
+    outcome: Result<EcrAuthStatus, Failure>,
+    error_buf: *mut c_char,
+    len: usize,
+) -> EcrAuthStatus {
+    match outcome {
+        Ok(status) => {
+            // SAFETY: forwarded.
+            unsafe { write_message(error_buf, len, "") };
+            status
+        }
+        Err((status, message)) => {
+            // SAFETY: forwarded.
+            unsafe { write_message(error_buf, len, &message) };
+            status
+        }
+    }
 }
 
 /// The library version, e.g. "0.1.0". Static; do not free.

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::registry::shown;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 use zeroize::Zeroizing;
@@ -13,16 +14,39 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// ECR accepts at most this many registry ids in one call.
 pub const MAX_REGISTRY_IDS: usize = 10;
 
+/// Where the AWS credentials come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// `access_key_id`, `secret_access_key` and `session_token` of the request.
+    Static,
+    /// A named profile of the shared config/credentials files (static keys, role_arn,
+    /// credential_process, SSO: whatever aws-config supports).
+    Profile(String),
+    /// The SDK's default chain: environment, files, web identity, ECS, IMDS.
+    DefaultChain,
+}
+
 #[derive(Clone)]
 pub struct FetchRequest {
+    pub source: CredentialSource,
     pub access_key_id: String,
     pub secret_access_key: Zeroizing<String>,
     pub session_token: Option<Zeroizing<String>>,
+    /// Empty: from the environment or profile, else us-east-1.
     pub region: String,
     /// Overrides the ECR API endpoint (VPC endpoints, tests).
     pub endpoint_url: Option<String>,
-    /// 12-digit AWS account ids; empty means the caller's own account.
+    /// 12-digit AWS account ids; empty means the caller's own account. One call each, concurrently.
     pub registry_ids: Vec<String>,
+    /// Registry hosts (`<account>.dkr.ecr.<region>.amazonaws.com`, ...); account and region
+    /// come from each host. One call each, concurrently.
+    pub registries: Vec<String>,
+    /// ECR Public (`public.ecr.aws`) instead of a private registry.
+    pub public: bool,
+    /// PEM file of trusted CA certificates; None: `$AWS_CA_BUNDLE`, else the system's roots.
+    pub ca_bundle: Option<PathBuf>,
+    /// Reuse a still-valid token fetched earlier in this process for the same identity and target.
+    pub reuse_tokens: bool,
     /// Whole-operation budget, retries included.
     pub timeout: Duration,
 }
@@ -30,24 +54,70 @@ pub struct FetchRequest {
 impl FetchRequest {
     pub fn new(access_key_id: &str, secret_access_key: &str, region: &str) -> Self {
         FetchRequest {
+            source: CredentialSource::Static,
             access_key_id: access_key_id.to_owned(),
             secret_access_key: Zeroizing::new(secret_access_key.to_owned()),
             session_token: None,
             region: region.to_owned(),
             endpoint_url: None,
             registry_ids: Vec::new(),
+            registries: Vec::new(),
+            public: false,
+            ca_bundle: None,
+            reuse_tokens: false,
             timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// A request whose credentials come from `source` (a profile or the default chain).
+    pub fn with_source(source: CredentialSource, region: &str) -> Self {
+        FetchRequest {
+            source,
+            ..FetchRequest::new("", "", region)
         }
     }
 
     /// Checks every field; the first problem found is returned. Never echoes a secret.
     pub fn validate(&self) -> Result<()> {
-        validate_access_key_id(&self.access_key_id)?;
-        validate_secret("secret access key", &self.secret_access_key, 1024)?;
-        if let Some(token) = &self.session_token {
-            validate_secret("session token", token, 16 * 1024)?;
+        match &self.source {
+            CredentialSource::Static => {
+                validate_access_key_id(&self.access_key_id)?;
+                validate_secret("secret access key", &self.secret_access_key, 1024)?;
+                if let Some(token) = &self.session_token {
+                    validate_secret("session token", token, 16 * 1024)?;
+                }
+            }
+            CredentialSource::Profile(name) => validate_profile(name)?,
+            CredentialSource::DefaultChain => {}
         }
-        validate_region(&self.region)?;
+        if !self.region.is_empty() {
+            validate_region(&self.region)?;
+        }
+        if self.public && (!self.registry_ids.is_empty() || !self.registries.is_empty()) {
+            return Err(Error::invalid(
+                "ECR Public has one registry (public.ecr.aws); registry ids and hosts do not apply",
+            ));
+        }
+        if !self.registry_ids.is_empty() && !self.registries.is_empty() {
+            return Err(Error::invalid("give registry ids or registry hosts, not both"));
+        }
+        if self.registries.len() > MAX_REGISTRY_IDS {
+            return Err(Error::invalid(format!(
+                "at most {MAX_REGISTRY_IDS} registries can be asked for at once, got {}",
+                self.registries.len()
+            )));
+        }
+        for host in &self.registries {
+            crate::ecr_host::parse_ecr_host(host)?;
+        }
+        if let Some(bundle) = &self.ca_bundle
+            && !bundle.is_file()
+        {
+            return Err(Error::invalid(format!(
+                "the CA bundle '{}' does not exist or is not a file",
+                shown(&bundle.display().to_string())
+            )));
+        }
         if let Some(endpoint) = &self.endpoint_url {
             validate_endpoint(endpoint)?;
         }
@@ -73,6 +143,7 @@ impl FetchRequest {
 impl fmt::Debug for FetchRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FetchRequest")
+            .field("source", &self.source)
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
             .field(
@@ -82,6 +153,10 @@ impl fmt::Debug for FetchRequest {
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url)
             .field("registry_ids", &self.registry_ids)
+            .field("registries", &self.registries)
+            .field("public", &self.public)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("reuse_tokens", &self.reuse_tokens)
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -115,6 +190,22 @@ fn validate_secret(what: &str, value: &str, max_len: usize) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+fn validate_profile(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '[' | ']'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "'{}' is not a valid profile name",
+            shown(name)
+        )))
+    }
 }
 
 /// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `ap-southeast-5`.
@@ -269,7 +360,7 @@ mod tests {
                 |r| r.session_token = Some(Zeroizing::new(String::new())),
                 "session token is empty",
             ),
-            ("empty region", |r| r.region.clear(), "region is empty"),
+            ("blank region", |r| r.region = " ".into(), "not an AWS region"),
             (
                 "upper region",
                 |r| r.region = "US-EAST-1".into(),

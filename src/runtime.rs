@@ -1,15 +1,19 @@
-//! What is expensive to build lives here, once per process: the async runtime
-//! and the HTTPS client (connection pool, TLS roots).
+//! What is expensive to build lives here, once per process: the async runtime and the
+//! HTTPS clients (connection pools, TLS roots), one per CA bundle in use.
 
 use crate::error::{Error, ErrorKind, Result};
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, Connector};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use tokio::runtime::Runtime;
 
 static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
-static HTTP_CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
+static HTTP_CLIENTS: OnceLock<Mutex<HashMap<Option<PathBuf>, SharedHttpClient>>> = OnceLock::new();
 
 fn runtime() -> Result<&'static Runtime> {
     RUNTIME
@@ -43,13 +47,62 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     Ok(runtime()?.block_on(future))
 }
 
-/// The one HTTPS client every call shares (rustls with ring, system roots).
-pub fn http_client() -> SharedHttpClient {
-    HTTP_CLIENT
-        .get_or_init(|| {
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                .build_https()
-        })
-        .clone()
+/// The CA bundle in force: the caller's, else `$AWS_CA_BUNDLE` (as the AWS CLI does), else none.
+pub fn effective_ca_bundle(requested: Option<&Path>) -> Option<PathBuf> {
+    requested.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("AWS_CA_BUNDLE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The shared HTTPS client for `ca_bundle` (rustls with ring; proxies from `HTTPS_PROXY`,
+/// `HTTP_PROXY`, `NO_PROXY`). Built once per bundle, so pools and roots are reused.
+pub fn http_client(ca_bundle: Option<&Path>) -> Result<SharedHttpClient> {
+    let key = ca_bundle.map(Path::to_path_buf);
+    let clients = HTTP_CLIENTS.get_or_init(Default::default);
+    let mut clients = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(client) = clients.get(&key) {
+        return Ok(client.clone());
+    }
+    let tls_context = tls_context(ca_bundle)?;
+    let client = Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut builder = Connector::builder();
+        builder.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            builder.set_sleep_impl(components.sleep_impl());
+        }
+        builder
+            .proxy_config(ProxyConfig::from_env())
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .tls_context(tls_context.clone())
+            .build()
+    });
+    clients.insert(key, client.clone());
+    Ok(client)
+}
+
+fn tls_context(ca_bundle: Option<&Path>) -> Result<TlsContext> {
+    let trust_store = match ca_bundle {
+        None => TrustStore::default(),
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::invalid(format!("the CA bundle '{}' cannot be read: {e}", path.display()))
+            })?;
+            if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                return Err(Error::invalid(format!(
+                    "the CA bundle '{}' holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            // Like the AWS CLI: the bundle replaces the system roots.
+            TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(pem)
+        }
+    };
+    TlsContext::builder()
+        .with_trust_store(trust_store)
+        .build()
+        .map_err(|e| Error::invalid(format!("the CA bundle cannot be used: {e}")))
 }

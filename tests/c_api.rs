@@ -7,10 +7,31 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The cdylib cargo built next to this test binary (target/<profile>/libecr_auth.so).
-fn library_dir() -> PathBuf {
+/// The cdylib next to this test binary (target/<profile>/libecr_auth.so). `cargo test`
+/// links tests against the rlib only, so ask cargo for the cdylib (a link step once the
+/// rlib is built; cargo holds no build lock while tests run).
+pub fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().to_path_buf(); // .../deps -> .../<profile>
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    // Run as a user would: without the variables cargo sets for this test process, which
+    // would otherwise make cargo rebuild build scripts that watch the environment.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        let keep = matches!(name.as_str(), "CARGO_HOME" | "CARGO_TARGET_DIR");
+        if (name.starts_with("CARGO_") && !keep) || name == "LD_LIBRARY_PATH" || name.starts_with("RUST") {
+            build.env_remove(&name);
+        }
+    }
+    build
+        .args(["build", "--lib", "--quiet", "--manifest-path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+    if dir.file_name().is_some_and(|name| name == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("run cargo build --lib");
+    assert!(status.success(), "cargo build --lib failed");
     assert!(
         dir.join("libecr_auth.so").exists(),
         "no libecr_auth.so in {}",

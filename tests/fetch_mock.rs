@@ -56,15 +56,15 @@ fn sends_what_real_ecr_expects_and_decodes_one_login() {
 }
 
 #[test]
-fn session_token_and_registry_ids_are_sent() {
+fn session_token_and_registry_ids_are_sent_one_call_per_account() {
     let ecr = MockEcr::start();
-    ecr.respond(
-        200,
-        ok_body(vec![
-            entry("111111111111", "p1", 1_900_000_000),
-            entry("222222222222", "p2", 1_900_000_100),
-        ]),
-        None,
+    ecr.respond_for_account(
+        "111111111111",
+        ok_body(vec![entry("111111111111", "p1", 1_900_000_000)]),
+    );
+    ecr.respond_for_account(
+        "222222222222",
+        ok_body(vec![entry("222222222222", "p2", 1_900_000_100)]),
     );
     let mut request = ecr.request();
     request.session_token = Some(Zeroizing::new("FQoGZXIvYXdzEXAMPLE".into()));
@@ -82,13 +82,122 @@ fn session_token_and_registry_ids_are_sent() {
     );
     assert_eq!(logins[1].password.as_str(), "p2");
     assert_eq!(logins[1].expires_at, 1_900_000_100);
-    let req = &ecr.requests()[0];
-    assert_eq!(
-        req.headers.get("x-amz-security-token").unwrap(),
-        "FQoGZXIvYXdzEXAMPLE"
+    let requests = ecr.requests();
+    assert_eq!(requests.len(), 2);
+    let mut bodies: Vec<Value> = requests
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    bodies.sort_by_key(|b| b.to_string());
+    assert_eq!(bodies[0]["registryIds"], json!(["111111111111"]));
+    assert_eq!(bodies[1]["registryIds"], json!(["222222222222"]));
+    for req in &requests {
+        assert_eq!(
+            req.headers.get("x-amz-security-token").unwrap(),
+            "FQoGZXIvYXdzEXAMPLE"
+        );
+    }
+}
+
+#[test]
+fn registry_hosts_choose_account_and_region_and_keep_the_host() {
+    let ecr = MockEcr::start();
+    ecr.respond_for_account(
+        "123456789012",
+        ok_body(vec![entry("123456789012", "p-eu", 1_900_000_000)]),
     );
-    let body: Value = serde_json::from_slice(&req.body).unwrap();
-    assert_eq!(body["registryIds"], json!(["111111111111", "222222222222"]));
+    let mut request = ecr.request();
+    request.region = "us-east-1".into();
+    request.registries = vec!["123456789012.dkr-ecr.eu-central-1.on.aws".into()];
+
+    let logins = fetch_logins_blocking(&request).unwrap();
+
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0].registry, "123456789012.dkr-ecr.eu-central-1.on.aws");
+    assert_eq!(logins[0].password.as_str(), "p-eu");
+    let req = &ecr.requests()[0];
+    let auth = req.headers.get("authorization").unwrap().to_str().unwrap();
+    assert!(auth.contains("/eu-central-1/ecr/aws4_request"), "{auth}");
+}
+
+#[test]
+fn ecr_public_is_fetched_from_its_own_service_in_us_east_1() {
+    let ecr = MockEcr::start();
+    let body = json!({"authorizationData": {"authorizationToken": token("AWS", "public-pw"), "expiresAt": 1_900_000_000}});
+    let mock = wiremock::Mock::given(wiremock::matchers::header(
+        "x-amz-target",
+        "SpencerFrontendService.GetAuthorizationToken",
+    ))
+    .respond_with(
+        wiremock::ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1"),
+    );
+    ecr.rt.block_on(mock.mount(&ecr.server));
+    let mut request = ecr.request();
+    request.region = "eu-west-1".into();
+    request.public = true;
+
+    let logins = fetch_logins_blocking(&request).unwrap();
+
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0].registry, "public.ecr.aws");
+    assert_eq!(logins[0].proxy_endpoint, "https://public.ecr.aws");
+    assert_eq!(logins[0].password.as_str(), "public-pw");
+    let auth = ecr.requests()[0]
+        .headers
+        .get("authorization")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(auth.contains("/us-east-1/ecr-public/aws4_request"), "{auth}");
+}
+
+#[test]
+fn reused_tokens_cost_no_request_until_asked_not_to() {
+    let ecr = MockEcr::start();
+    let far = 4_000_000_000;
+    ecr.respond(200, ok_body(vec![entry("123456789012", "cached", far)]), None);
+    let mut request = ecr.request();
+    // wiremock reuses ports across tests: a key of its own keeps this test's cache entries apart.
+    request.access_key_id = "AKIDREUSETEST".into();
+    request.reuse_tokens = true;
+
+    let first = fetch_logins_blocking(&request).unwrap();
+    let second = fetch_logins_blocking(&request).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(
+        ecr.requests().len(),
+        1,
+        "the second fetch was served from the cache"
+    );
+
+    request.reuse_tokens = false;
+    fetch_logins_blocking(&request).unwrap();
+    assert_eq!(ecr.requests().len(), 2);
+
+    // Another secret is another identity: no reuse across identities.
+    let mut other = request.clone();
+    other.reuse_tokens = true;
+    other.secret_access_key = Zeroizing::new("another-secret".into());
+    fetch_logins_blocking(&other).unwrap();
+    assert_eq!(ecr.requests().len(), 3);
+}
+
+#[test]
+fn tokens_close_to_expiry_are_not_reused() {
+    let ecr = MockEcr::start();
+    let soon = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 60;
+    ecr.respond(200, ok_body(vec![entry("123456789012", "short", soon)]), None);
+    let mut request = ecr.request();
+    request.access_key_id = "AKIDEXPIRYTEST".into();
+    request.reuse_tokens = true;
+    fetch_logins_blocking(&request).unwrap();
+    fetch_logins_blocking(&request).unwrap();
+    assert_eq!(ecr.requests().len(), 2);
 }
 
 #[test]

@@ -62,6 +62,19 @@ fn text(ptr: *const c_char) -> Option<String> {
     (!ptr.is_null()).then(|| unsafe { CStr::from_ptr(ptr) }.to_str().unwrap().to_owned())
 }
 
+fn serving_two_accounts() -> MockEcr {
+    let ecr = MockEcr::start();
+    ecr.respond_for_account(
+        "111111111111",
+        ok_body(vec![entry("111111111111", "pw-1", 1_900_000_001)]),
+    );
+    ecr.respond_for_account(
+        "222222222222",
+        ok_body(vec![entry("222222222222", "pw-2", 1_900_000_002)]),
+    );
+    ecr
+}
+
 fn serving_two_logins() -> MockEcr {
     let ecr = MockEcr::start();
     ecr.respond(
@@ -77,7 +90,7 @@ fn serving_two_logins() -> MockEcr {
 
 #[test]
 fn fetch_and_read_every_field() {
-    let ecr = serving_two_logins();
+    let ecr = serving_two_accounts();
     let mut call = Call::to(&ecr.uri());
     call.ids = Some(CString::new("111111111111, 222222222222").unwrap());
     let (status, result, message) = call.run();
@@ -102,11 +115,7 @@ fn fetch_and_read_every_field() {
         assert_eq!(ecr_auth_result_expires_at(result, 2), 0);
         ecr_auth_result_free(result);
     }
-    let body: serde_json::Value = serde_json::from_slice(&ecr.requests()[0].body).unwrap();
-    assert_eq!(
-        body["registryIds"],
-        serde_json::json!(["111111111111", "222222222222"])
-    );
+    assert_eq!(ecr.requests().len(), 2, "one call per account");
 }
 
 #[test]

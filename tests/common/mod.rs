@@ -49,6 +49,19 @@ impl MockEcr {
         self.rt.block_on(mock.mount(&self.server));
     }
 
+    /// Answers calls whose body asks for exactly `account`.
+    pub fn respond_for_account(&self, account: &str, body: Value) {
+        let mock = Mock::given(method("POST"))
+            .and(header("x-amz-target", TARGET))
+            .and(wiremock::matchers::body_partial_json(
+                json!({ "registryIds": [account] }),
+            ))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1"),
+            );
+        self.rt.block_on(mock.mount(&self.server));
+    }
+
     pub fn requests(&self) -> Vec<Request> {
         self.rt
             .block_on(self.server.received_requests())

@@ -1,0 +1,150 @@
+<#
+.SYNOPSIS
+EcrAuth's benchmarks, against its peers in the same run, on a local stack (127.0.0.1 only).
+
+.DESCRIPTION
+Starts Debian's docker-registry (htpasswd) and the mock ECR endpoint (tests/support), then
+measures, printing medians and ratios:
+  - Import-Module EcrAuth in fresh processes (Stopwatch around the import, after another
+    module was imported), next to an empty manifest module;
+  - a login in a warm shell: Auth-ECR (first call, repeated calls) vs `docker login` alone
+    vs `aws ecr get-login-password | docker login` (AWS CLI from .venv or PATH, if present);
+  - fetch+decode alone through the C ABI (benches/fetch_bench.c) vs `aws ecr get-login-password`;
+  - the stripped release library's size.
+Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip install awscli`.
+
+.PARAMETER Iterations
+Repetitions per measurement (processes for the import benchmark).
+#>
+[CmdletBinding()]
+param([int] $Iterations = 20)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$Root = Split-Path -Parent $PSScriptRoot
+Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
+$ModulePath = Join-Path $Root 'module/EcrAuth'
+$Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
+$Rows = New-Object System.Collections.Generic.List[object]
+
+function Get-Median([double[]] $Values) {
+    $sorted = $Values | Sort-Object
+    $n = $sorted.Count
+    if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
+}
+
+function Add-Row([string] $Name, [double[]] $Milliseconds, [string] $Peer, [string] $Note = '') {
+    $median = Get-Median $Milliseconds
+    $Rows.Add([pscustomobject]@{ Measurement = $Name; MedianMs = [math]::Round($median, 2); N = $Milliseconds.Count; Peer = $Peer; Note = $Note })
+    Write-Host ("{0,-58} {1,9:N2} ms (n={2})" -f $Name, $median, $Milliseconds.Count)
+}
+
+function Get-RowMs([string] $Name) { ($Rows | Where-Object Measurement -eq $Name).MedianMs }
+
+function Measure-Import {
+    $dir = New-TestDirectory
+    foreach ($name in 'WarmUpModule', 'EmptyManifestModule') {
+        $null = New-Item -ItemType Directory -Path (Join-Path $dir $name)
+        New-ModuleManifest -Path (Join-Path $dir "$name/$name.psd1") -ModuleVersion 1.0.0
+    }
+    $script = @"
+Import-Module '$dir/WarmUpModule'
+`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '{0}'; `$w.Stop()
+`$w.Elapsed.TotalMilliseconds
+"@
+    foreach ($case in @(@{ Name = 'Import-Module EcrAuth'; Path = $ModulePath }, @{ Name = 'Import-Module (empty manifest module)'; Path = "$dir/EmptyManifestModule" })) {
+        $times = foreach ($i in 1..$Iterations) { [double](& $Pwsh -NoProfile -NonInteractive -Command ($script -f $case.Path)) }
+        Add-Row $case.Name $times '' 'fresh pwsh per sample, after another import'
+    }
+    Remove-Item -LiteralPath $dir -Recurse -Force
+}
+
+function Measure-Login($Stack) {
+    $aws = @((Join-Path $Root '.venv/bin/aws'), (Get-Command aws -CommandType Application -ErrorAction SilentlyContinue | Select-Object -ExpandProperty Source -First 1)) |
+        Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+`$key = 'AKIAIOSFODNN7EXAMPLE'; `$secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+`$first = [Diagnostics.Stopwatch]::StartNew(); Auth-ECR `$key `$secret -EndpointUrl '$($Stack.Ecr.Uri)' 6>`$null; `$first.Stop()
+`$warm = foreach (`$i in 1..$Iterations) { `$w = [Diagnostics.Stopwatch]::StartNew(); Auth-ECR `$key `$secret -EndpointUrl '$($Stack.Ecr.Uri)' 6>`$null; `$w.Elapsed.TotalMilliseconds }
+`$docker = foreach (`$i in 1..$Iterations) {
+    `$w = [Diagnostics.Stopwatch]::StartNew()
+    `$p = New-Object Diagnostics.Process
+    `$p.StartInfo.FileName = 'docker'; `$p.StartInfo.Arguments = 'login --username AWS --password-stdin $($Stack.Registry.Host)'
+    `$p.StartInfo.UseShellExecute = `$false; `$p.StartInfo.RedirectStandardInput = `$true; `$p.StartInfo.RedirectStandardOutput = `$true; `$p.StartInfo.RedirectStandardError = `$true
+    `$null = `$p.Start(); `$p.StandardInput.Write('$($Stack.Password)'); `$p.StandardInput.Close()
+    `$null = `$p.StandardOutput.ReadToEnd(); `$null = `$p.StandardError.ReadToEnd(); `$p.WaitForExit()
+    if (`$p.ExitCode) { throw 'docker login failed' }
+    `$w.Elapsed.TotalMilliseconds
+}
+`$cli = @()
+if ('$aws') {
+    `$cli = foreach (`$i in 1..$Iterations) {
+        `$w = [Diagnostics.Stopwatch]::StartNew()
+        & bash -c "'$aws' ecr get-login-password --region us-east-1 --endpoint-url '$($Stack.Ecr.Uri)' | docker login --username AWS --password-stdin '$($Stack.Registry.Host)' >/dev/null 2>&1"
+        if (`$LASTEXITCODE) { throw 'AWS CLI pipeline failed' }
+        `$w.Elapsed.TotalMilliseconds
+    }
+}
+@{ First = `$first.Elapsed.TotalMilliseconds; Warm = `$warm; Docker = `$docker; Cli = `$cli } | ConvertTo-Json -Compress
+"@
+    $result = (& $Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1) | ConvertFrom-Json
+    Add-Row 'Auth-ECR, first call in a shell (binds the library)' @($result.First) 'docker login alone'
+    Add-Row 'Auth-ECR, repeated in a warm shell' $result.Warm 'docker login alone'
+    Add-Row 'docker login alone (password on stdin)' $result.Docker ''
+    if (@($result.Cli).Count) {
+        Add-Row 'aws ecr get-login-password | docker login' $result.Cli ''
+    }
+    else { Write-Host 'AWS CLI not found (.venv/bin/pip install awscli): pipeline skipped' }
+}
+
+function Measure-Fetch($Stack) {
+    $lib = Join-Path $ModulePath 'linux-x64'
+    $exe = Join-Path $Stack.Directory 'fetch_bench'
+    & cc -O2 -std=c99 -o $exe (Join-Path $PSScriptRoot 'fetch_bench.c') "-I$Root/include" "-L$lib" "-Wl,-rpath,$lib" -lecr_auth
+    if ($LASTEXITCODE) { throw 'compiling benches/fetch_bench.c failed' }
+    $result = & $exe $Stack.Ecr.Uri $Iterations | ConvertFrom-Json
+    Add-Row 'C ABI fetch+decode, first call in a process' @($result.first_ms) 'aws ecr get-login-password'
+    Add-Row 'C ABI fetch+decode, warm' $result.warm_ms 'aws ecr get-login-password'
+    $aws = Join-Path $Root '.venv/bin/aws'
+    if (Test-Path $aws) {
+        $times = foreach ($i in 1..$Iterations) {
+            $w = [Diagnostics.Stopwatch]::StartNew()
+            $null = & $aws ecr get-login-password --region us-east-1 --endpoint-url $Stack.Ecr.Uri
+            $w.Elapsed.TotalMilliseconds
+        }
+        Add-Row 'aws ecr get-login-password' $times ''
+    }
+}
+
+$work = New-TestDirectory
+$previous = Use-IsolatedAwsEnvironment -Directory $work
+$env:AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'; $env:AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+$env:DOCKER_CONFIG = Join-Path $work 'docker'
+$stack = [pscustomobject]@{ Password = [guid]::NewGuid().ToString('n'); Registry = $null; Ecr = $null; Directory = $work }
+try {
+    $stack.Registry = Start-TestRegistry -Password $stack.Password
+    $stack.Ecr = Start-MockEcr -ProxyEndpoint "http://$($stack.Registry.Host)" -Password $stack.Password
+    Measure-Import
+    Measure-Login $stack
+    Measure-Fetch $stack
+}
+finally {
+    Stop-TestProcess $stack.Ecr
+    Stop-TestProcess $stack.Registry
+    Restore-Environment $previous
+    Remove-Item env:AWS_ACCESS_KEY_ID, env:AWS_SECRET_ACCESS_KEY -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+# Ratios against the peers measured in this same run.
+foreach ($row in $Rows) {
+    if ($row.Peer -and (Get-RowMs $row.Peer)) { $row | Add-Member Ratio ([math]::Round($row.MedianMs / (Get-RowMs $row.Peer), 3)) }
+    else { $row | Add-Member Ratio $null }
+}
+$library = Get-Item (Join-Path $ModulePath 'linux-x64/libecr_auth.so')
+Write-Host ''
+Write-Host ("Machine: {0} cores, {1}; {2}" -f [Environment]::ProcessorCount, (Get-Content /proc/cpuinfo | Select-String 'model name' | Select-Object -First 1).Line.Split(':')[1].Trim(), $PSVersionTable.OS)
+Write-Host ("Stripped release library: {0:N0} bytes ({1:N2} MiB)" -f $library.Length, ($library.Length / 1MB))
+$Rows | Format-Table Measurement, MedianMs, N, Ratio, Peer, Note -AutoSize | Out-String -Width 200 | Write-Host
