@@ -8,6 +8,7 @@ Tasks run in the order given:
   Install  Build, then copy the module into your user module path (Import-Module EcrAuth works anywhere)
   Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed"
   Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
+  Package  Build, then a PowerShell Gallery package (out/EcrAuth.<version>.nupkg) with the native library
   Clean    remove build output and staged libraries
 
 .PARAMETER Task
@@ -25,7 +26,7 @@ pwsh ./build.ps1 Test
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Install', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Install', 'Test', 'Demo', 'Package', 'Clean')]
     [string[]] $Task = 'Build',
 
     [string[]] $Tag
@@ -52,9 +53,9 @@ function Get-CargoTargetDirectory {
 
 function Get-StagedLibraryPath {
     # Reuse the module's own platform logic so build and runtime agree on the path.
-    . (Join-Path $ModuleSource 'Private/EcrAuth.Private.ps1')
+    . (Join-Path $ModuleSource 'Private/Common.ps1')
     $rid = Get-EcrRuntimeId
-    $file = switch -Wildcard ($rid) { 'win-*' { 'ecr_auth.dll' } 'osx-*' { 'libecr_auth.dylib' } default { 'libecr_auth.so' } }
+    $file = Get-EcrNativeLibraryName $rid
     [pscustomobject]@{ Rid = $rid; File = $file; Path = Join-Path (Join-Path $ModuleSource $rid) $file }
 }
 
@@ -167,6 +168,24 @@ function Invoke-Demo {
         Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
         Write-Host 'Stopped the local registry and mock ECR endpoint.'
     }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $out = Join-Path $Root 'out'
+    $stage = Join-Path $out 'stage/EcrAuth'
+    if (Test-Path -LiteralPath $stage) { Remove-Item -LiteralPath $stage -Recurse -Force }
+    $null = New-Item -ItemType Directory -Force -Path $stage
+    Copy-Item -Path (Join-Path $ModuleSource '*') -Destination $stage -Recurse -Force
+    $version = (Import-PowerShellDataFile (Join-Path $stage 'EcrAuth.psd1')).ModuleVersion
+    $package = Join-Path $out "EcrAuth.$version.nupkg"
+    Remove-Item -LiteralPath $package -Force -ErrorAction SilentlyContinue
+    # PSResourceGet ships with PowerShell 7.4+; it builds the .nupkg the Gallery expects.
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+    Compress-PSResource -Path $stage -DestinationPath $out
+    if (-not (Test-Path -LiteralPath $package)) { throw "Compress-PSResource did not produce $package" }
+    Write-Host "Packaged $package" -ForegroundColor Green
+    $package
 }
 
 function Invoke-Clean {

@@ -10,6 +10,8 @@ measures, printing medians and ratios:
   - a login in a warm shell: Auth-ECR (first call, repeated calls) vs `docker login` alone
     vs `aws ecr get-login-password | docker login` (AWS CLI from .venv or PATH, if present);
   - fetch+decode alone through the C ABI (benches/fetch_bench.c) vs `aws ecr get-login-password`;
+  - a repeat Auth-ECR while the previous login is valid (ECR requests and client runs counted);
+  - 5 registries vs 1 (the library fetches them concurrently);
   - the stripped release library's size.
 Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip install awscli`.
 
@@ -66,8 +68,8 @@ function Measure-Login($Stack) {
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModulePath'
 `$key = 'AKIAIOSFODNN7EXAMPLE'; `$secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
-`$first = [Diagnostics.Stopwatch]::StartNew(); Auth-ECR `$key `$secret -EndpointUrl '$($Stack.Ecr.Uri)' 6>`$null; `$first.Stop()
-`$warm = foreach (`$i in 1..$Iterations) { `$w = [Diagnostics.Stopwatch]::StartNew(); Auth-ECR `$key `$secret -EndpointUrl '$($Stack.Ecr.Uri)' 6>`$null; `$w.Elapsed.TotalMilliseconds }
+`$first = [Diagnostics.Stopwatch]::StartNew(); Auth-ECR `$key `$secret -EndpointUrl '$($Stack.Ecr.Uri)' -Force 6>`$null; `$first.Stop()
+`$warm = foreach (`$i in 1..$Iterations) { `$w = [Diagnostics.Stopwatch]::StartNew(); Auth-ECR `$key `$secret -EndpointUrl '$($Stack.Ecr.Uri)' -Force 6>`$null; `$w.Elapsed.TotalMilliseconds }
 `$docker = foreach (`$i in 1..$Iterations) {
     `$w = [Diagnostics.Stopwatch]::StartNew()
     `$p = New-Object Diagnostics.Process
@@ -91,12 +93,65 @@ if ('$aws') {
 "@
     $result = (& $Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1) | ConvertFrom-Json
     Add-Row 'Auth-ECR, first call in a shell (binds the library)' @($result.First) 'docker login alone'
-    Add-Row 'Auth-ECR, repeated in a warm shell' $result.Warm 'docker login alone'
+    Add-Row 'Auth-ECR, repeated in a warm shell (-Force)' $result.Warm 'docker login alone'
     Add-Row 'docker login alone (password on stdin)' $result.Docker ''
     if (@($result.Cli).Count) {
         Add-Row 'aws ecr get-login-password | docker login' $result.Cli ''
+        foreach ($name in 'Auth-ECR, first call in a shell (binds the library)', 'Auth-ECR, repeated in a warm shell (-Force)') {
+            $row = $Rows | Where-Object Measurement -eq $name
+            $row.Note = 'vs AWS CLI pipeline: {0:N3}x' -f ($row.MedianMs / (Get-RowMs 'aws ecr get-login-password | docker login'))
+        }
     }
     else { Write-Host 'AWS CLI not found (.venv/bin/pip install awscli): pipeline skipped' }
+}
+
+function Measure-Repeat($Stack) {
+    $state = Join-Path $Stack.Directory 'bench-state'
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+`$env:ECRAUTH_STATE_DIR = '$state'
+Import-Module '$ModulePath'
+Auth-ECR AKIAIOSFODNN7EXAMPLE 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' -EndpointUrl '$($Stack.Ecr.Uri)' 6>`$null
+`$before = @(Get-Content '$($Stack.Ecr.Log)').Count
+`$dockerRuns = 0
+`$times = foreach (`$i in 1..$Iterations) {
+    `$w = [Diagnostics.Stopwatch]::StartNew()
+    `$said = Auth-ECR AKIAIOSFODNN7EXAMPLE 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' -EndpointUrl '$($Stack.Ecr.Uri)' -Verbose 4>&1 6>&1
+    `$w.Stop()
+    if ("`$said" -notmatch 'Already logged in') { `$dockerRuns++ }
+    `$w.Elapsed.TotalMilliseconds
+}
+@{ Times = `$times; Requests = @(Get-Content '$($Stack.Ecr.Log)').Count - `$before; ClientRuns = `$dockerRuns } | ConvertTo-Json -Compress
+"@
+    $result = (& $Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1) | ConvertFrom-Json
+    Add-Row 'Auth-ECR repeat while the login is valid' $result.Times '' ("{0} ECR requests, {1} client runs" -f $result.Requests, $result.ClientRuns)
+}
+
+function Measure-Registries($Stack) {
+    $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Stack.Registry.Host)" -Password 'bench' -PerRegistry
+    try {
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+`$ids = '100000000001', '100000000002', '100000000003', '100000000004', '100000000005'
+`$null = Get-EcrLoginPassword AKIDWARMUP secret -RegistryId `$ids[0] -EndpointUrl '$($perRegistry.Uri)'
+function Measure-Ids([string[]] `$Ids) {
+    foreach (`$i in 1..$Iterations) {
+        # A new key id each time: the library must not serve these from its token cache.
+        `$w = [Diagnostics.Stopwatch]::StartNew()
+        `$passwords = @(Get-EcrLoginPassword "AKIDBENCH`$(`$Ids.Count)X`$i" secret -RegistryId `$Ids -EndpointUrl '$($perRegistry.Uri)')
+        `$w.Stop()
+        if (`$passwords.Count -ne `$Ids.Count) { throw 'wrong number of logins' }
+        `$w.Elapsed.TotalMilliseconds
+    }
+}
+@{ One = @(Measure-Ids `$ids[0]); Five = @(Measure-Ids `$ids) } | ConvertTo-Json -Compress
+"@
+        $result = (& $Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1) | ConvertFrom-Json
+        Add-Row 'Get-EcrLoginPassword, 1 registry' $result.One ''
+        Add-Row 'Get-EcrLoginPassword, 5 registries (concurrent)' $result.Five 'Get-EcrLoginPassword, 1 registry'
+    }
+    finally { Stop-TestProcess $perRegistry }
 }
 
 function Measure-Fetch($Stack) {
@@ -128,6 +183,8 @@ try {
     $stack.Ecr = Start-MockEcr -ProxyEndpoint "http://$($stack.Registry.Host)" -Password $stack.Password
     Measure-Import
     Measure-Login $stack
+    Measure-Repeat $stack
+    Measure-Registries $stack
     Measure-Fetch $stack
 }
 finally {

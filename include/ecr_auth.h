@@ -138,6 +138,12 @@ typedef enum ecr_auth_option {
    * Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds.
    */
   ECR_AUTH_OPTION_TIMEOUT_MS = 13,
+  /**
+   * Adds "NAME=VALUE" to the environment the request resolves AWS settings from; once
+   * set, the process environment is not read. For hosts (.NET on Unix) whose environment
+   * changes are invisible to native code. NULL clears it back to the process environment.
+   */
+  ECR_AUTH_OPTION_ENVIRONMENT = 14,
 } ecr_auth_option;
 
 /**

@@ -157,3 +157,32 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Longer run: PROPTEST_CASES=100000 cargo test --lib properties
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_decodes_or_errors_without_panicking(input in ".*") {
+            let _ = decode_token(&input);
+        }
+
+        #[test]
+        fn any_bytes_in_base64_decode_or_error(raw in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode_token(&STANDARD.encode(&raw));
+        }
+
+        #[test]
+        fn encoded_user_password_pairs_round_trip(
+            user in "[^:\0]{1,64}",
+            password in "[^\0]{1,256}",
+        ) {
+            let decoded = decode_token(&STANDARD.encode(format!("{user}:{password}"))).unwrap();
+            prop_assert_eq!(decoded.username, user);
+            prop_assert_eq!(decoded.password.as_str(), password.as_str());
+        }
+    }
+}

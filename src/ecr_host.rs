@@ -192,3 +192,45 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Longer run: PROPTEST_CASES=100000 cargo test --lib properties
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_errors_without_panicking(input in ".*") {
+            let _ = parse_ecr_host(&input);
+            let _ = registry_host(&input);
+        }
+
+        #[test]
+        fn well_formed_hosts_round_trip(
+            account in "[0-9]{12}",
+            region in "(us|eu|ap|sa)-(east|west|north|south|central)-[1-9]",
+            fips in any::<bool>(),
+        ) {
+            let host = format!("{account}.dkr.ecr{}.{region}.amazonaws.com", if fips { "-fips" } else { "" });
+            let parsed = parse_ecr_host(&format!("https://{host}/")).unwrap();
+            prop_assert_eq!(parsed.host, host);
+            prop_assert_eq!(parsed.account_id, account);
+            prop_assert_eq!(parsed.region, region);
+            prop_assert_eq!(parsed.fips, fips);
+        }
+
+        #[test]
+        fn registry_host_never_keeps_paths_or_credentials(
+            host in "[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9-]{0,20}){0,3}",
+            path in "(/[a-zA-Z0-9._~-]{0,10}){0,3}",
+            port in proptest::option::of(1u16..),
+        ) {
+            let port_text = port.map(|p| format!(":{p}")).unwrap_or_default();
+            let input = format!("https://user:pw@{host}{port_text}{path}");
+            let out = registry_host(&input).unwrap();
+            prop_assert!(!out.contains('/') && !out.contains('@'), "{}", out);
+            prop_assert!(out.starts_with(&host));
+        }
+    }
+}

@@ -8,13 +8,15 @@ use crate::registry::registry_host;
 use crate::request::{CredentialSource, FetchRequest};
 use crate::runtime;
 use crate::token_cache;
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+use aws_types::os_shim_internal::{Env, Fs};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -90,36 +92,53 @@ pub async fn fetch_logins(request: &FetchRequest) -> Result<Vec<Login>> {
     Ok(logins)
 }
 
+/// Variables that would let the environment's keys win over a named profile.
+const ENVIRONMENT_CREDENTIALS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
 async fn load_config(request: &FetchRequest) -> Result<SdkConfig> {
-    let ca_bundle = runtime::effective_ca_bundle(request.ca_bundle.as_deref());
-    let profile = match &request.source {
-        CredentialSource::Profile(name) => Some(name.clone()),
-        _ => None,
-    };
-    let region = if request.region.is_empty() {
-        // Environment, then the profile, then us-east-1; never the instance metadata service.
-        let mut profile_region = aws_config::profile::ProfileFileRegionProvider::builder();
-        if let Some(name) = &profile {
-            profile_region = profile_region.profile_name(name);
+    let mut vars = request.environment_map();
+    if let CredentialSource::Profile(_) = &request.source {
+        // Only the profile's credentials, as `aws --profile` does: no environment keys, and
+        // no fall-through to the instance metadata service.
+        for name in ENVIRONMENT_CREDENTIALS {
+            vars.remove(*name);
         }
-        RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
-            .or_else(profile_region.build())
-            .or_else(Region::new("us-east-1"))
-            .region()
-            .await
-            .unwrap_or_else(|| Region::new("us-east-1"))
-    } else {
-        Region::new(request.region.clone())
+        vars.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+    }
+    let ca_bundle = runtime::effective_ca_bundle(request.ca_bundle.as_deref(), &vars);
+    let proxy = runtime::ProxySettings::from_env(&vars);
+    let endpoint_is_http = request
+        .endpoint_url
+        .as_deref()
+        .is_some_and(|e| e.starts_with("http://"));
+    let env = Env::from(vars.clone());
+    let region = match request.region.as_str() {
+        "" => Region::new(default_region(request, &vars, &env).await),
+        region => Region::new(region.to_owned()),
     };
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(request.timeout.min(Duration::from_secs(10)))
         .operation_timeout(request.timeout)
         .build();
-    let http_client = runtime::http_client(ca_bundle.as_deref())?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(region.clone())
-        .http_client(http_client.clone())
-        .timeout_config(timeouts.clone())
+        .env(env)
+        .region(region)
+        .http_client(runtime::http_client(
+            ca_bundle.as_deref(),
+            &proxy,
+            endpoint_is_http,
+        )?)
+        .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3));
     match &request.source {
         CredentialSource::Static => {
@@ -131,24 +150,36 @@ async fn load_config(request: &FetchRequest) -> Result<SdkConfig> {
                 "ecr-auth",
             ));
         }
-        CredentialSource::Profile(name) => {
-            // Only this profile's credentials, as `aws --profile` does (no environment keys).
-            let provider_config = aws_config::provider_config::ProviderConfig::without_region()
-                .with_region(Some(region))
-                .with_http_client(http_client)
-                .with_timeout_config(timeouts.clone());
-            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-                .configure(&provider_config)
-                .profile_name(name)
-                .build();
-            loader = loader.profile_name(name).credentials_provider(provider);
-        }
+        CredentialSource::Profile(name) => loader = loader.profile_name(name),
         CredentialSource::DefaultChain => {}
     }
     if let Some(endpoint) = &request.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
     Ok(loader.load().await)
+}
+
+/// `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, else us-east-1; never the
+/// instance metadata service.
+async fn default_region(request: &FetchRequest, vars: &HashMap<String, String>, env: &Env) -> String {
+    for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(region) = vars.get(name).filter(|r| !r.is_empty()) {
+            return region.clone();
+        }
+    }
+    let selected = match &request.source {
+        CredentialSource::Profile(name) => Some(Cow::Owned(name.clone())),
+        _ => None,
+    };
+    let profiles = aws_config::profile::load(&Fs::real(), env, &Default::default(), selected).await;
+    profiles
+        .ok()
+        .and_then(|set| {
+            set.get_profile(set.selected_profile())
+                .and_then(|p| p.get("region"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "us-east-1".to_owned())
 }
 
 /// Resolves the identity once (SSO, role assumption, process...), so every call reuses it.

@@ -80,6 +80,10 @@ pub enum EcrAuthOption {
     ReuseTokens = 12,
     /// Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds.
     TimeoutMs = 13,
+    /// Adds "NAME=VALUE" to the environment the request resolves AWS settings from; once
+    /// set, the process environment is not read. For hosts (.NET on Unix) whose environment
+    /// changes are invisible to native code. NULL clears it back to the process environment.
+    Environment = 14,
 }
 
 impl EcrAuthOption {
@@ -490,6 +494,24 @@ fn apply_option(r: &mut FetchRequest, option: EcrAuthOption, value: Option<&str>
         EcrAuthOption::Public => r.public = switch()?,
         EcrAuthOption::CaBundle => r.ca_bundle = value.filter(|v| !v.is_empty()).map(Into::into),
         EcrAuthOption::ReuseTokens => r.reuse_tokens = switch()?,
+        EcrAuthOption::Environment => match value {
+            None => r.environment = None,
+            Some(entry) => {
+                let (name, value) =
+                    entry
+                        .split_once('=')
+                        .filter(|(n, _)| !n.is_empty())
+                        .ok_or_else(|| {
+                            (
+                                EcrAuthStatus::InvalidArgument,
+                                "Environment takes NAME=VALUE".to_owned(),
+                            )
+                        })?;
+                r.environment
+                    .get_or_insert_with(Default::default)
+                    .insert(name.to_owned(), value.to_owned());
+            }
+        },
         EcrAuthOption::TimeoutMs => {
             let ms: u32 = text.parse().map_err(|_| {
                 (
@@ -652,5 +674,16 @@ mod tests {
             kinds.iter().map(|k| EcrAuthStatus::from(*k) as i32).collect();
         assert_eq!(statuses.len(), kinds.len());
         assert!(!statuses.contains(&(EcrAuthStatus::Ok as i32)));
+    }
+}
+
+impl Drop for EcrAuthRequest {
+    fn drop(&mut self) {
+        // The caller's environment may hold keys (AWS_SECRET_ACCESS_KEY): wipe it too.
+        if let Some(environment) = self.inner.environment.as_mut() {
+            for value in environment.values_mut() {
+                zeroize::Zeroize::zeroize(value);
+            }
+        }
     }
 }

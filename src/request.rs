@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::registry::shown;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,6 +50,9 @@ pub struct FetchRequest {
     pub reuse_tokens: bool,
     /// Whole-operation budget, retries included.
     pub timeout: Duration,
+    /// The environment to resolve AWS settings from; None: this process's environment.
+    /// (Hosts like .NET on Unix keep their own copy that native code cannot see.)
+    pub environment: Option<HashMap<String, String>>,
 }
 
 impl FetchRequest {
@@ -66,6 +70,17 @@ impl FetchRequest {
             ca_bundle: None,
             reuse_tokens: false,
             timeout: DEFAULT_TIMEOUT,
+            environment: None,
+        }
+    }
+
+    /// The environment variables in force for this request.
+    pub fn environment_map(&self) -> HashMap<String, String> {
+        match &self.environment {
+            Some(map) => map.clone(),
+            None => std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
         }
     }
 
@@ -158,6 +173,13 @@ impl fmt::Debug for FetchRequest {
             .field("ca_bundle", &self.ca_bundle)
             .field("reuse_tokens", &self.reuse_tokens)
             .field("timeout", &self.timeout)
+            .field(
+                "environment",
+                &self
+                    .environment
+                    .as_ref()
+                    .map(|e| format!("{} variables", e.len())),
+            )
             .finish()
     }
 }

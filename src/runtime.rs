@@ -13,7 +13,51 @@ use std::sync::{Mutex, OnceLock};
 use tokio::runtime::Runtime;
 
 static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
-static HTTP_CLIENTS: OnceLock<Mutex<HashMap<Option<PathBuf>, SharedHttpClient>>> = OnceLock::new();
+/// Proxy settings, from the caller's environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ProxySettings {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+impl ProxySettings {
+    pub fn from_env(env: &HashMap<String, String>) -> Self {
+        let get = |upper: &str| {
+            env.get(upper)
+                .or_else(|| env.get(&upper.to_ascii_lowercase()))
+                .filter(|v| !v.is_empty())
+                .cloned()
+        };
+        ProxySettings {
+            http: get("HTTP_PROXY"),
+            https: get("HTTPS_PROXY"),
+            no_proxy: get("NO_PROXY"),
+        }
+    }
+
+    fn config(&self, endpoint_is_http: bool) -> Result<ProxyConfig> {
+        let (url, build): (_, fn(&str) -> _) = match (&self.http, &self.https) {
+            (Some(h), Some(s)) if h == s => (Some(h), |u| ProxyConfig::all(u)),
+            (Some(h), _) if endpoint_is_http => (Some(h), |u| ProxyConfig::http(u)),
+            (_, Some(s)) => (Some(s), |u| ProxyConfig::https(u)),
+            (Some(h), None) => (Some(h), |u| ProxyConfig::http(u)),
+            (None, None) => (None, |u| ProxyConfig::http(u)),
+        };
+        let Some(url) = url else {
+            return Ok(ProxyConfig::disabled());
+        };
+        let config =
+            build(url).map_err(|e| Error::invalid(format!("the proxy setting is not usable: {e}")))?;
+        Ok(match &self.no_proxy {
+            Some(rules) => config.no_proxy(rules),
+            None => config,
+        })
+    }
+}
+
+type ClientKey = (Option<PathBuf>, ProxySettings, bool);
+static HTTP_CLIENTS: OnceLock<Mutex<HashMap<ClientKey, SharedHttpClient>>> = OnceLock::new();
 
 fn runtime() -> Result<&'static Runtime> {
     RUNTIME
@@ -47,25 +91,30 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     Ok(runtime()?.block_on(future))
 }
 
-/// The CA bundle in force: the caller's, else `$AWS_CA_BUNDLE` (as the AWS CLI does), else none.
-pub fn effective_ca_bundle(requested: Option<&Path>) -> Option<PathBuf> {
+/// The CA bundle in force: the caller's, else `AWS_CA_BUNDLE` (as the AWS CLI does), else none.
+pub fn effective_ca_bundle(requested: Option<&Path>, env: &HashMap<String, String>) -> Option<PathBuf> {
     requested.map(Path::to_path_buf).or_else(|| {
-        std::env::var_os("AWS_CA_BUNDLE")
+        env.get("AWS_CA_BUNDLE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     })
 }
 
-/// The shared HTTPS client for `ca_bundle` (rustls with ring; proxies from `HTTPS_PROXY`,
-/// `HTTP_PROXY`, `NO_PROXY`). Built once per bundle, so pools and roots are reused.
-pub fn http_client(ca_bundle: Option<&Path>) -> Result<SharedHttpClient> {
-    let key = ca_bundle.map(Path::to_path_buf);
+/// The shared HTTPS client for a CA bundle and proxy settings (rustls with ring). Built once
+/// per combination, so connection pools and trust roots are reused across calls.
+pub fn http_client(
+    ca_bundle: Option<&Path>,
+    proxy: &ProxySettings,
+    endpoint_is_http: bool,
+) -> Result<SharedHttpClient> {
+    let key = (ca_bundle.map(Path::to_path_buf), proxy.clone(), endpoint_is_http);
     let clients = HTTP_CLIENTS.get_or_init(Default::default);
     let mut clients = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
     let tls_context = tls_context(ca_bundle)?;
+    let proxy_config = proxy.config(endpoint_is_http)?;
     let client = Builder::new().build_with_connector_fn(move |settings, components| {
         let mut builder = Connector::builder();
         builder.set_connector_settings(settings.cloned());
@@ -73,7 +122,7 @@ pub fn http_client(ca_bundle: Option<&Path>) -> Result<SharedHttpClient> {
             builder.set_sleep_impl(components.sleep_impl());
         }
         builder
-            .proxy_config(ProxyConfig::from_env())
+            .proxy_config(proxy_config.clone())
             .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
             .tls_context(tls_context.clone())
             .build()

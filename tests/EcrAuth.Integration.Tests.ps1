@@ -83,7 +83,7 @@ Describe 'Auth-ECR against a local registry' -Tag Integration {
         $null = New-DockerConfig
         $pipeline = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
         $pipeline | Should -BeNullOrEmpty
-        $information = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>&1
+        $information = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>&1
         "$information" | Should -Match 'Login Succeeded'
     }
 

@@ -17,9 +17,10 @@ Describe 'EcrAuth module' -Tag Unit {
         $info.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
     }
 
-    It 'given the manifest, it exports exactly one function and the Auth-ECR alias, without wildcards' {
+    It 'given the manifest, it exports its functions and the Auth-ECR alias by name, without wildcards' {
         $data = Import-PowerShellDataFile $Manifest
-        $data.FunctionsToExport | Should -Be @('Connect-EcrRegistry')
+        $data.FunctionsToExport | Should -Be @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
+        (Get-Module EcrAuth).ExportedFunctions.Keys | Sort-Object | Should -Be (@($data.FunctionsToExport) | Sort-Object)
         $data.AliasesToExport | Should -Be @('Auth-ECR')
         $data.CmdletsToExport.Count | Should -Be 0
         $data.VariablesToExport.Count | Should -Be 0
@@ -51,7 +52,7 @@ Describe 'EcrAuth module' -Tag Unit {
         @{ Name = 'Region'; Mandatory = $false; Position = 2 }
     ) {
         $parameter = (Get-Command Connect-EcrRegistry).Parameters[$Name]
-        $attribute = $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+        $attribute = $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.ParameterSetName -eq 'Keys' }
         $attribute.Mandatory | Should -Be $Mandatory
         $attribute.Position | Should -Be $Position
     }
@@ -68,6 +69,14 @@ Describe 'EcrAuth module' -Tag Unit {
         $parameters['RegistryId'].ParameterType | Should -Be ([string[]])
         $parameters['EndpointUrl'].ParameterType | Should -Be ([string])
         $parameters['PassThru'].ParameterType | Should -Be ([switch])
+        $parameters['Credential'].ParameterType | Should -Be ([pscredential])
+        $parameters['ProfileName'].ParameterType | Should -Be ([string])
+        $parameters['UseDefaultCredentials'].ParameterType | Should -Be ([switch])
+        $parameters['Registry'].ParameterType | Should -Be ([string[]])
+        $parameters['Public'].ParameterType | Should -Be ([switch])
+        ($parameters['Client'].Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }).ValidValues |
+            Should -Be @('docker', 'podman', 'finch', 'nerdctl', 'helm', 'oras')
+        (Get-Command Connect-EcrRegistry).DefaultParameterSet | Should -Be 'Keys'
         $parameters.ContainsKey('WhatIf') | Should -BeTrue
         $parameters.ContainsKey('Confirm') | Should -BeTrue
     }
@@ -147,6 +156,12 @@ Describe 'Connect-EcrRegistry input checks' -Tag Unit {
         @{ Case = 'an endpoint with credentials'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; EndpointUrl = 'http://user:pw@127.0.0.1:1' }; Category = 'InvalidArgument'; Pattern = 'user name or password' }
         @{ Case = 'an empty session token'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; SessionToken = '' }; Category = 'InvalidData'; Pattern = 'SessionToken' }
         @{ Case = 'a zero timeout'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; TimeoutSec = 0 }; Category = 'InvalidData'; Pattern = 'TimeoutSec' }
+        @{ Case = 'a registry host that is not ECR'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; Registry = 'ghcr.io' }; Category = 'InvalidArgument'; Pattern = 'not an Amazon ECR registry host' }
+        @{ Case = 'an ECR host with a bad account'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; Registry = '1234.dkr.ecr.us-east-1.amazonaws.com' }; Category = 'InvalidArgument'; Pattern = 'not an Amazon ECR registry host' }
+        @{ Case = 'registry ids and hosts together'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; RegistryId = '123456789012'; Registry = '123456789012.dkr.ecr.us-east-1.amazonaws.com' }; Category = 'InvalidArgument'; Pattern = 'not both' }
+        @{ Case = 'ECR Public with registry ids'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; Public = $true; RegistryId = '123456789012' }; Category = 'InvalidArgument'; Pattern = 'ECR Public' }
+        @{ Case = 'an unknown client'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; Client = 'rkt' }; Category = 'InvalidData'; Pattern = 'Client' }
+        @{ Case = 'a profile name with spaces'; Arguments = @{ ProfileName = 'my profile' }; Category = 'InvalidArgument'; Pattern = 'not a valid profile name' }
     ) {
         $arguments = $Arguments.Clone()
         if (-not $arguments.ContainsKey('EndpointUrl')) { $arguments.EndpointUrl = $Ecr.Uri }
@@ -177,7 +192,7 @@ Describe 'Connect-EcrRegistry input checks' -Tag Unit {
     It 'given the native library is missing, the error names the expected path' {
         $copy = Join-Path $Work 'EcrAuth'
         $null = New-Item -ItemType Directory -Force -Path (Join-Path $copy 'Private')
-        Copy-Item (Join-Path $ModulePath 'EcrAuth.ps*1') $copy
+        Copy-Item (Join-Path $ModulePath 'EcrAuth.ps*1'), (Join-Path $ModulePath 'EcrAuth.Format.ps1xml') $copy
         Copy-Item (Join-Path $ModulePath 'Private/*') (Join-Path $copy 'Private')
         $script = "Import-Module '$copy'; try { Auth-ECR AKID secret -EndpointUrl http://127.0.0.1:1 } catch { `$_.CategoryInfo.Category; `$_.Exception.Message }"
         $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1

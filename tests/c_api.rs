@@ -94,3 +94,50 @@ fn the_header_and_library_work_from_c() {
         "session-token"
     );
 }
+
+/// The same C program under valgrind: many calls through success and failure paths, with no
+/// definite or indirect leak and no invalid read or write. Skipped where valgrind is absent.
+/// `ECR_AUTH_VALGRIND_CALLS` sets the number of fetches (default 1000).
+#[test]
+fn no_leaks_or_invalid_accesses_under_valgrind() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!(
+            "SKIPPED no_leaks_or_invalid_accesses_under_valgrind: valgrind not found (apt-get install valgrind)"
+        );
+        return;
+    }
+    let calls = std::env::var("ECR_AUTH_VALGRIND_CALLS").unwrap_or_else(|_| "1000".into());
+    let ecr = MockEcr::start();
+    ecr.respond(
+        200,
+        ok_body(vec![entry("123456789012", "from-c", 1_900_000_000)]),
+        None,
+    );
+    let dir = std::env::temp_dir().join(format!("ecr-auth-valgrind-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = build_smoke(&dir);
+    let output = Command::new("valgrind")
+        .args([
+            "--leak-check=full",
+            "--show-leak-kinds=definite,indirect",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=99",
+            "--quiet",
+        ])
+        .arg(&exe)
+        .arg(ecr.uri())
+        .arg(&calls)
+        .env("ECR_AUTH_EXPECT_PASSWORD", "from-c")
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "valgrind found problems (exit {:?}):\n{stderr}",
+        output.status.code()
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).trim_end().ends_with("ok"));
+    let fetched = ecr.requests().len();
+    assert_eq!(fetched.to_string(), calls, "every call reached the mock endpoint");
+}

@@ -361,3 +361,278 @@ fn eight_threads_at_once_get_their_own_answers() {
 fn version_is_the_crate_version() {
     assert_eq!(text(ecr_auth_version()).unwrap(), env!("CARGO_PKG_VERSION"));
 }
+
+/// Runs a request built from `options` through the request-handle API.
+fn fetch_with(options: &[(EcrAuthOption, &[u8])]) -> (EcrAuthStatus, String) {
+    let mut buf = [0 as c_char; ECR_AUTH_ERROR_BUFFER_SIZE];
+    let request = ecr_auth_request_new();
+    assert!(!request.is_null());
+    unsafe {
+        for (option, value) in options {
+            let value = CString::new(*value).unwrap();
+            let status = ecr_auth_request_set(
+                request,
+                *option as u32,
+                value.as_ptr(),
+                buf.as_mut_ptr(),
+                buf.len(),
+            );
+            if status != EcrAuthStatus::Ok {
+                ecr_auth_request_free(request);
+                return (
+                    status,
+                    CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned(),
+                );
+            }
+        }
+        let mut out = null_mut();
+        let status = ecr_auth_request_fetch(request, &mut out, buf.as_mut_ptr(), buf.len());
+        ecr_auth_result_free(out);
+        ecr_auth_request_free(request);
+        (
+            status,
+            CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned(),
+        )
+    }
+}
+
+#[test]
+fn the_request_api_fetches_like_the_flat_one() {
+    let ecr = serving_two_accounts();
+    let uri = ecr.uri();
+    let (status, message) = fetch_with(&[
+        (EcrAuthOption::AccessKeyId, ACCESS_KEY.as_bytes()),
+        (EcrAuthOption::SecretAccessKey, SECRET_KEY.as_bytes()),
+        (EcrAuthOption::Region, b"us-west-2"),
+        (EcrAuthOption::EndpointUrl, uri.as_bytes()),
+        (EcrAuthOption::RegistryId, b"111111111111"),
+        (EcrAuthOption::RegistryId, b"222222222222"),
+        (EcrAuthOption::TimeoutMs, b"5000"),
+    ]);
+    assert_eq!(status, EcrAuthStatus::Ok, "{message}");
+    assert_eq!(ecr.requests().len(), 2);
+}
+
+#[test]
+fn twenty_bad_inputs_through_the_request_api_get_specific_errors() {
+    let huge = "A".repeat(1 << 20);
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let base: Vec<(EcrAuthOption, &[u8])> = vec![
+        (EcrAuthOption::AccessKeyId, ACCESS_KEY.as_bytes()),
+        (EcrAuthOption::SecretAccessKey, SECRET_KEY.as_bytes()),
+        (EcrAuthOption::Region, b"us-east-1"),
+        (EcrAuthOption::EndpointUrl, endpoint.as_bytes()),
+    ];
+    use EcrAuthOption::*;
+    type Case<'a> = (&'a str, EcrAuthOption, &'a [u8], EcrAuthStatus, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "empty key",
+            AccessKeyId,
+            b"",
+            EcrAuthStatus::InvalidArgument,
+            "access key id is empty",
+        ),
+        (
+            "blank key",
+            AccessKeyId,
+            b"   ",
+            EcrAuthStatus::InvalidArgument,
+            "access key id is empty",
+        ),
+        (
+            "key with space",
+            AccessKeyId,
+            b"AKID X",
+            EcrAuthStatus::InvalidArgument,
+            "access key id",
+        ),
+        (
+            "1 MB key",
+            AccessKeyId,
+            huge.as_bytes(),
+            EcrAuthStatus::InvalidArgument,
+            "access key id",
+        ),
+        (
+            "empty secret",
+            SecretAccessKey,
+            b"",
+            EcrAuthStatus::InvalidArgument,
+            "secret access key is empty",
+        ),
+        (
+            "tab secret",
+            SecretAccessKey,
+            b"ab\tcd",
+            EcrAuthStatus::InvalidArgument,
+            "whitespace",
+        ),
+        (
+            "1 MB secret",
+            SecretAccessKey,
+            huge.as_bytes(),
+            EcrAuthStatus::InvalidArgument,
+            "longer than",
+        ),
+        (
+            "invalid UTF-8 secret",
+            SecretAccessKey,
+            b"\xff\xfe",
+            EcrAuthStatus::InvalidUtf8,
+            "UTF-8",
+        ),
+        (
+            "empty token",
+            SessionToken,
+            b"",
+            EcrAuthStatus::InvalidArgument,
+            "session token is empty",
+        ),
+        (
+            "upper region",
+            Region,
+            b"US-EAST-1",
+            EcrAuthStatus::InvalidArgument,
+            "not an AWS region",
+        ),
+        (
+            "made-up region",
+            Region,
+            b"mars",
+            EcrAuthStatus::InvalidArgument,
+            "not an AWS region",
+        ),
+        (
+            "1 MB region",
+            Region,
+            huge.as_bytes(),
+            EcrAuthStatus::InvalidArgument,
+            "not an AWS region",
+        ),
+        (
+            "garbage endpoint",
+            EndpointUrl,
+            b"not a url",
+            EcrAuthStatus::InvalidArgument,
+            "endpoint URL",
+        ),
+        (
+            "ftp endpoint",
+            EndpointUrl,
+            b"ftp://127.0.0.1/",
+            EcrAuthStatus::InvalidArgument,
+            "https://",
+        ),
+        (
+            "endpoint with password",
+            EndpointUrl,
+            b"http://u:p@127.0.0.1:1",
+            EcrAuthStatus::InvalidArgument,
+            "user name or password",
+        ),
+        (
+            "short registry id",
+            RegistryId,
+            b"12345",
+            EcrAuthStatus::InvalidArgument,
+            "12-digit",
+        ),
+        (
+            "letters in registry id",
+            RegistryId,
+            b"12345678901x",
+            EcrAuthStatus::InvalidArgument,
+            "12-digit",
+        ),
+        (
+            "unknown registry host",
+            Registry,
+            b"ghcr.io",
+            EcrAuthStatus::InvalidArgument,
+            "not an Amazon ECR registry host",
+        ),
+        (
+            "lookalike registry host",
+            Registry,
+            b"123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example",
+            EcrAuthStatus::InvalidArgument,
+            "not an Amazon ECR",
+        ),
+        (
+            "bad profile name",
+            Profile,
+            b"my profile",
+            EcrAuthStatus::InvalidArgument,
+            "profile name",
+        ),
+        (
+            "missing CA bundle",
+            CaBundle,
+            b"/nonexistent/ca.pem",
+            EcrAuthStatus::InvalidArgument,
+            "CA bundle",
+        ),
+        (
+            "text timeout",
+            TimeoutMs,
+            b"soon",
+            EcrAuthStatus::InvalidArgument,
+            "milliseconds",
+        ),
+        (
+            "bad switch",
+            Public,
+            b"yes",
+            EcrAuthStatus::InvalidArgument,
+            "\"1\" or \"0\"",
+        ),
+    ];
+    assert!(cases.len() >= 20);
+    for (name, option, value, want, text) in cases {
+        let mut options = base.clone();
+        options.push((option, value));
+        let (status, message) = fetch_with(&options);
+        assert_eq!(status, want, "{name}: {message}");
+        assert!(message.contains(text), "{name}: {message}");
+        assert!(message.len() < 600, "{name}: message too long");
+        assert!(!message.contains(SECRET_KEY), "{name}: leaked the secret");
+    }
+}
+
+#[test]
+fn request_handle_misuse_is_rejected() {
+    let mut buf = [0 as c_char; 128];
+    let value = CString::new("x").unwrap();
+    unsafe {
+        assert_eq!(
+            ecr_auth_request_set(null_mut(), 1, value.as_ptr(), buf.as_mut_ptr(), buf.len()),
+            EcrAuthStatus::NullPointer
+        );
+        let request = ecr_auth_request_new();
+        assert_eq!(
+            ecr_auth_request_set(request, 999, value.as_ptr(), buf.as_mut_ptr(), buf.len()),
+            EcrAuthStatus::InvalidArgument
+        );
+        assert!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap().contains("999"));
+        let mut out = null_mut();
+        assert_eq!(
+            ecr_auth_request_fetch(request, null_mut(), null_mut(), 0),
+            EcrAuthStatus::NullPointer
+        );
+        assert_eq!(
+            ecr_auth_request_fetch(null(), &mut out, null_mut(), 0),
+            EcrAuthStatus::NullPointer
+        );
+        // An empty request is invalid, and fetching it twice changes nothing.
+        for _ in 0..2 {
+            assert_eq!(
+                ecr_auth_request_fetch(request, &mut out, null_mut(), 0),
+                EcrAuthStatus::InvalidArgument
+            );
+            assert!(out.is_null());
+        }
+        ecr_auth_request_free(request);
+        ecr_auth_request_free(null_mut());
+    }
+}

@@ -8,17 +8,19 @@
     Description          = 'Log Docker into Amazon ECR from PowerShell, fast enough for $PROFILE and with no secret on any command line. Auth-ECR $key $secret.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
-    FunctionsToExport    = @('Connect-EcrRegistry')
+    FunctionsToExport    = @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @('Auth-ECR')
-    FileList             = @('EcrAuth.psd1', 'EcrAuth.psm1', 'Private/EcrAuth.Private.ps1')
+    FormatsToProcess     = @('EcrAuth.Format.ps1xml')
+    FileList             = @('EcrAuth.psd1', 'EcrAuth.psm1', 'EcrAuth.Format.ps1xml', 'Private/Common.ps1', 'Private/State.ps1',
+        'Private/Native.ps1', 'Private/Client.ps1')
     PrivateData          = @{
         PSData = @{
             Tags         = @('ECR', 'AWS', 'Docker', 'Login', 'Container', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/ecrauth/ecrauth'
             LicenseUri   = 'https://github.com/ecrauth/ecrauth/blob/main/LICENSE'
-            ReleaseNotes = 'First release: Auth-ECR (Connect-EcrRegistry) logs Docker into ECR through a native Rust library.'
+            ReleaseNotes = 'Auth-ECR (Connect-EcrRegistry) logs Docker, podman, finch, nerdctl, helm or oras into ECR or ECR Public with keys, a PSCredential, a profile or the default chain; repeat logins are free while valid. Disconnect-EcrRegistry, Get-EcrConnection, Get-EcrLoginPassword.'
         }
     }
 }

@@ -80,7 +80,8 @@ auth: {htpasswd: {realm: ecrauth-test, path: '$passwordFile'}}
 function Start-MockEcr {
     <# Starts tests/support/mock_ecr.py on 127.0.0.1. -Fail CODE makes every call fail. #>
     param([Parameter(Mandatory)] [string] $ProxyEndpoint, [Parameter(Mandatory)] [string] $Password,
-        [string] $Fail, [int] $Status = 400)
+        [string] $Fail, [int] $Status = 400, [string] $TlsCertificate, [string] $TlsKey,
+        [int] $FailFirst = 0, [ValidateSet('ok', 'empty', 'bad-token')] [string] $Answer = 'ok', [switch] $PerRegistry)
     $python = Get-RequiredCommand 'python3' 'install Python 3'
     $dir = New-TestDirectory
     $passwordFile = Join-Path $dir 'password'
@@ -90,10 +91,15 @@ function Start-MockEcr {
     $arguments = @((Join-Path $PSScriptRoot 'mock_ecr.py'), '--port', $port, '--proxy-endpoint', $ProxyEndpoint,
         '--password-file', $passwordFile, '--log', $log)
     if ($Fail) { $arguments += @('--fail', $Fail, '--status', $Status) }
+    if ($FailFirst) { $arguments += @('--fail-first', $FailFirst) }
+    if ($Answer -ne 'ok') { $arguments += @('--answer', $Answer) }
+    if ($PerRegistry) { $arguments += '--per-registry' }
+    $scheme = 'http'
+    if ($TlsCertificate) { $arguments += @('--tls-cert', $TlsCertificate, '--tls-key', $TlsKey); $scheme = 'https' }
     $process = Start-Process -FilePath $python -ArgumentList $arguments -PassThru `
         -RedirectStandardOutput (Join-Path $dir 'stdout.log') -RedirectStandardError (Join-Path $dir 'stderr.log')
     Wait-TcpPort -Port $port -Process $process
-    [pscustomobject]@{ Process = $process; Port = $port; Uri = "http://127.0.0.1:$port"; Directory = $dir; Log = $log }
+    [pscustomobject]@{ Process = $process; Port = $port; Uri = "${scheme}://127.0.0.1:$port"; Directory = $dir; Log = $log }
 }
 
 function Get-MockEcrRequest {
@@ -117,6 +123,27 @@ function Stop-TestProcess {
     }
 }
 
+function New-FakeClient {
+    <# An executable named $Name in $Directory that records its arguments and standard input
+       (for clients that cannot be installed here) and answers like a successful login. #>
+    param([Parameter(Mandatory)] [string] $Directory, [Parameter(Mandatory)] [string] $Name, [int] $ExitCode = 0)
+    $null = New-Item -ItemType Directory -Force -Path $Directory
+    $path = Join-Path $Directory $Name
+    $record = Join-Path $Directory "$Name.calls"
+    @"
+#!/bin/sh
+printf '%s
+' "`$*" >> '$record.args'
+cat >> '$record.stdin'
+printf '
+' >> '$record.stdin'
+echo 'Login Succeeded'
+exit $ExitCode
+"@ | Set-Content -LiteralPath $path -Encoding ascii
+    & chmod +x $path
+    [pscustomobject]@{ Path = $path; ArgsFile = "$record.args"; StdinFile = "$record.stdin" }
+}
+
 function Use-IsolatedAwsEnvironment {
     <# Sets the process environment so no AWS SDK can reach beyond 127.0.0.1. Returns the previous values. #>
     param([Parameter(Mandatory)] [string] $Directory)
@@ -129,6 +156,12 @@ function Use-IsolatedAwsEnvironment {
         AWS_PROFILE                 = $null
         AWS_ENDPOINT_URL            = $null
         AWS_ENDPOINT_URL_ECR        = $null
+        AWS_ACCESS_KEY_ID           = $null
+        AWS_SECRET_ACCESS_KEY       = $null
+        AWS_SESSION_TOKEN           = $null
+        AWS_REGION                  = $null
+        AWS_DEFAULT_REGION          = $null
+        ECRAUTH_STATE_DIR           = (Join-Path $Directory 'ecrauth-state')
     }
     $previous = @{}
     foreach ($name in $values.Keys) {
@@ -144,4 +177,4 @@ function Restore-Environment {
 }
 
 Export-ModuleMember -Function Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
-    Get-MockEcrRequest, Stop-TestProcess, Use-IsolatedAwsEnvironment, Restore-Environment
+    Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Use-IsolatedAwsEnvironment, Restore-Environment

@@ -20,7 +20,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
-SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([a-z0-9-]+)/ecr/aws4_request, "
+PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
+SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([a-z0-9-]+)/(ecr|ecr-public)/aws4_request, "
                    r"SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$")
 
 
@@ -34,11 +35,21 @@ def parse_args():
     p.add_argument("--status", type=int, default=400, help="HTTP status for --fail")
     p.add_argument("--log", help="append one JSON line per request (no secrets) to this file")
     p.add_argument("--ttl", type=int, default=12 * 3600, help="token lifetime in seconds")
+    p.add_argument("--fail-first", type=int, default=0,
+                   help="answer the first N calls with HTTP 500 ServerException (to exercise retries)")
+    p.add_argument("--answer", choices=["ok", "empty", "bad-token"], default="ok",
+                   help="empty: no authorizationData; bad-token: a token that is not base64")
+    p.add_argument("--per-registry", action="store_true",
+                   help="with registryIds: password '<password>-<id>' and a proxyEndpoint host naming the id")
+    p.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (and --tls-key)")
+    p.add_argument("--tls-key")
     return p.parse_args()
 
 
 def main():
     args = parse_args()
+
+    calls = {"count": 0}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -72,9 +83,11 @@ def main():
                         "target": self.headers.get("X-Amz-Target"),
                         "access_key": signed.group(1) if signed else None,
                         "region": signed.group(2) if signed else None,
+                        "service": signed.group(3) if signed else None,
                         "session_token": bool(self.headers.get("X-Amz-Security-Token")),
                     }) + "\n")
-            if self.path != "/" or self.headers.get("X-Amz-Target") != TARGET:
+            target = self.headers.get("X-Amz-Target")
+            if self.path != "/" or target not in (TARGET, PUBLIC_TARGET):
                 return self.error(400, "UnknownOperationException", "unknown operation")
             if self.headers.get("Content-Type") != "application/x-amz-json-1.1":
                 return self.error(400, "SerializationException", "wrong content type")
@@ -82,6 +95,11 @@ def main():
                 return self.error(400, "MissingAuthenticationTokenException", "request is not signed")
             if args.fail:
                 return self.error(args.status, args.fail, "mock ECR was told to fail")
+            calls["count"] += 1
+            if calls["count"] <= args.fail_first:
+                return self.error(500, "ServerException", "mock ECR fails this call on purpose")
+            if args.answer == "empty":
+                return self.reply(200, {"authorizationData": []})
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
@@ -89,16 +107,28 @@ def main():
             with open(args.password_file) as f:
                 password = f.read().strip()
             token = base64.b64encode(f"{args.user}:{password}".encode()).decode()
-            ids = body.get("registryIds") or [None]
+            if args.answer == "bad-token":
+                token = "%%% not base64 %%%"
             expires = int(time.time()) + args.ttl
+            if target == PUBLIC_TARGET:
+                return self.reply(200, {"authorizationData": {"authorizationToken": token, "expiresAt": expires}})
+            ids = body.get("registryIds") or [None]
             data = []
             for registry_id in ids:
-                endpoint = args.proxy_endpoint
-                data.append({"authorizationToken": token, "expiresAt": expires,
+                endpoint, entry_token = args.proxy_endpoint, token
+                if args.per_registry and registry_id:
+                    endpoint = f"https://{registry_id}.dkr.ecr.us-east-1.amazonaws.com"
+                    entry_token = base64.b64encode(f"{args.user}:{password}-{registry_id}".encode()).decode()
+                data.append({"authorizationToken": entry_token, "expiresAt": expires,
                              "proxyEndpoint": endpoint})
             self.reply(200, {"authorizationData": data})
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"listening on {server.server_address[1]}", flush=True)
     server.serve_forever()

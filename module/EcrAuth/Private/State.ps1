@@ -1,0 +1,163 @@
+# What EcrAuth remembers between shells so a repeat Auth-ECR can skip a still-valid login.
+# One small JSON file per request (identity + registries + client + client config), holding
+# registry hosts, user names and expiry times: never a key, token or password, and the
+# identity only as a hash. Written atomically (temp file + rename), so concurrent shells
+# never see half a file. Windows PowerShell 5.1 compatible.
+
+# A login is reused only while it has at least this long left.
+$script:EcrReuseMargin = [TimeSpan]::FromMinutes(15)
+
+function Get-EcrStateDirectory {
+    if ($env:ECRAUTH_STATE_DIR) { $base = $env:ECRAUTH_STATE_DIR }
+    elseif (Test-EcrWindows) { $base = Join-Path $env:LOCALAPPDATA 'EcrAuth' }
+    elseif ($IsMacOS) { $base = Join-Path $HOME 'Library/Caches/EcrAuth' }
+    elseif ($env:XDG_CACHE_HOME) { $base = Join-Path $env:XDG_CACHE_HOME 'ecrauth' }
+    else { $base = Join-Path $HOME '.cache/ecrauth' }
+    Join-Path $base 'logins'
+}
+
+function Get-EcrHash {
+    param([string] $Text)
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { -join ($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text)) | ForEach-Object { $_.ToString('x2') }) }
+    finally { $sha.Dispose() }
+}
+
+function Get-EcrClientConfigPath {
+    # Where the client keeps its logins, so a state record is tied to it.
+    param([string] $Client)
+    switch ($Client) {
+        'docker' {
+            $dir = if ($env:DOCKER_CONFIG) { $env:DOCKER_CONFIG } else { Join-Path $HOME '.docker' }
+            Join-Path $dir 'config.json'
+        }
+        'podman' { if ($env:REGISTRY_AUTH_FILE) { $env:REGISTRY_AUTH_FILE } else { '' } }
+        'helm' { if ($env:HELM_REGISTRY_CONFIG) { $env:HELM_REGISTRY_CONFIG } else { '' } }
+        default { '' }
+    }
+}
+
+function Get-EcrIdentity {
+    # Who is asking, as text to hash: the access key id, or the profile, or the default chain's hints.
+    param([hashtable] $Spec)
+    switch ($Spec.Source) {
+        'Profile' { "profile:$($Spec.Profile):$env:AWS_CONFIG_FILE:$env:AWS_SHARED_CREDENTIALS_FILE" }
+        'Default' { "default:$env:AWS_ACCESS_KEY_ID:$env:AWS_PROFILE:$env:AWS_ROLE_ARN:$env:AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" }
+        default { "key:$($Spec.AccessKey)" }
+    }
+}
+
+function Get-EcrRequestKey {
+    param([hashtable] $Spec)
+    $parts = @(
+        (Get-EcrIdentity $Spec), $Spec.Region, ($Spec.RegistryId -join ','), ($Spec.Registry -join ','),
+        $Spec.Public, $Spec.EndpointUrl, $Spec.Client, (Get-EcrClientConfigPath $Spec.Client)
+    )
+    Get-EcrHash ($parts -join "`n")
+}
+
+function Test-EcrClientHasLogin {
+    # For docker, a login is only current if config.json still holds it (or a helper does).
+    param([string] $Client, [string] $Registry)
+    if ($Client -ne 'docker') { return $true }
+    $path = Get-EcrClientConfigPath $Client
+    if (-not (Test-Path -LiteralPath $path)) { return $false }
+    try { $config = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json } catch { return $false }
+    $names = @()
+    foreach ($section in 'auths', 'credHelpers') {
+        if ($config.PSObject.Properties[$section]) { $names += @($config.$section.PSObject.Properties | ForEach-Object { $_.Name }) }
+    }
+    ($names -contains $Registry) -or ($config.PSObject.Properties['credsStore'] -and $names.Count -eq 0)
+}
+
+function Read-EcrStateRecord {
+    param([string] $Path)
+    try { [System.IO.File]::ReadAllText($Path) | ConvertFrom-Json } catch { $null }
+}
+
+function Get-EcrCurrentLogin {
+    # The remembered logins for $Key if every one is still valid (with margin) and still in the client.
+    param([string] $Key, [hashtable] $Spec)
+    $path = Join-Path (Get-EcrStateDirectory) "$Key.json"
+    if (-not (Test-Path -LiteralPath $path)) { return $null }
+    $record = Read-EcrStateRecord $path
+    if (-not $record -or -not $record.Logins) { return $null }
+    $limit = [DateTime]::UtcNow.Add($script:EcrReuseMargin)
+    $logins = foreach ($entry in @($record.Logins)) {
+        $expires = [DateTimeOffset]::FromUnixTimeSeconds([long]$entry.ExpiresAt).UtcDateTime
+        if ($expires -lt $limit -or -not (Test-EcrClientHasLogin $Spec.Client $entry.Registry)) { return $null }
+        [pscustomobject]@{
+            PSTypeName = 'EcrAuth.Login'; Registry = $entry.Registry; Username = $entry.Username
+            ExpiresAt = $expires; ProxyEndpoint = $entry.ProxyEndpoint; Client = $record.Client
+        }
+    }
+    @($logins)
+}
+
+function Protect-EcrPath {
+    # Owner-only permissions on Unix (Windows: %LOCALAPPDATA% is already per user).
+    param([string] $Path, [string] $Mode)
+    if (Test-EcrWindows) { return }
+    $setMode = [System.IO.File].GetMethod('SetUnixFileMode', [type[]]@([string], [System.IO.UnixFileMode]))
+    if ($setMode) { [System.IO.File]::SetUnixFileMode($Path, [System.IO.UnixFileMode]([Convert]::ToInt32($Mode, 8))) }
+    else { & chmod $Mode $Path }
+}
+
+function Save-EcrStateRecord {
+    param([string] $Key, [hashtable] $Spec, [object[]] $Logins)
+    $dir = Get-EcrStateDirectory
+    if (-not (Test-Path -LiteralPath $dir)) {
+        $null = New-Item -ItemType Directory -Force -Path $dir
+        Protect-EcrPath (Split-Path -Parent $dir) '700'
+        Protect-EcrPath $dir '700'
+    }
+    $record = [ordered]@{
+        Version  = 1
+        Identity = (Get-EcrHash (Get-EcrIdentity $Spec)).Substring(0, 16)
+        Client   = $Spec.Client
+        Region   = $Spec.Region
+        SavedAt  = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+        Logins   = @($Logins | ForEach-Object {
+                [ordered]@{ Registry = $_.Registry; Username = $_.Username; ProxyEndpoint = $_.ProxyEndpoint
+                    ExpiresAt = ([DateTimeOffset]$_.ExpiresAt).ToUnixTimeSeconds() }
+            })
+    }
+    $final = Join-Path $dir "$Key.json"
+    $temporary = Join-Path $dir ("$Key.{0}.{1}.tmp" -f $PID, [guid]::NewGuid().ToString('n').Substring(0, 8))
+    [System.IO.File]::WriteAllText($temporary, ($record | ConvertTo-Json -Depth 4 -Compress))
+    Protect-EcrPath $temporary '600'
+    try {
+        if ([System.IO.File]::Exists($final)) { [System.IO.File]::Replace($temporary, $final, [NullString]::Value) }
+        else { [System.IO.File]::Move($temporary, $final) }
+    }
+    catch [System.IO.IOException] {
+        # Another shell wrote the same record at the same moment; theirs is as good as ours.
+        Remove-Item -LiteralPath $temporary -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Get-EcrStateRecord {
+    # Every remembered login, one object per registry, with the file it came from.
+    $dir = Get-EcrStateDirectory
+    if (-not (Test-Path -LiteralPath $dir)) { return }
+    foreach ($file in Get-ChildItem -LiteralPath $dir -Filter '*.json') {
+        $record = Read-EcrStateRecord $file.FullName
+        if (-not $record) { continue }
+        foreach ($entry in @($record.Logins)) {
+            $expires = [DateTimeOffset]::FromUnixTimeSeconds([long]$entry.ExpiresAt).UtcDateTime
+            [pscustomobject]@{
+                PSTypeName = 'EcrAuth.Connection'; Registry = $entry.Registry; Client = $record.Client
+                ExpiresAt = $expires; Valid = ($expires -gt [DateTime]::UtcNow); Identity = $record.Identity
+                StateFile = $file.FullName
+            }
+        }
+    }
+}
+
+function Remove-EcrStateRegistry {
+    # Forgets $Registry (for $Client) in every record; removes records left empty.
+    param([string] $Registry, [string] $Client)
+    foreach ($item in @(Get-EcrStateRecord | Where-Object { $_.Registry -eq $Registry -and $_.Client -eq $Client })) {
+        Remove-Item -LiteralPath $item.StateFile -Force -ErrorAction SilentlyContinue
+    }
+}
