@@ -108,10 +108,10 @@ function Invoke-Test {
         Invoke-Native cargo @('fmt', '--check')
         Invoke-Native cargo @('clippy', '--locked', '--all-targets', '--', '-D', 'warnings')
         $passed = 0; $failed = 0; $skipped = 0
-        Write-Host '> cargo test --locked' -ForegroundColor Cyan
+        Write-Host '> cargo test --locked --no-fail-fast' -ForegroundColor Cyan
         # cargo writes progress to stderr; on Windows PowerShell that must not stop the script.
         $ErrorActionPreference = 'Continue'
-        & cargo test --locked 2>&1 | ForEach-Object {
+        & cargo test --locked --no-fail-fast 2>&1 | ForEach-Object {
             $line = "$_"
             Write-Host $line
             if ($line -match '^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored') {
@@ -129,6 +129,7 @@ function Invoke-Test {
         $config.Run.PassThru = $true
         $config.Output.Verbosity = 'Detailed'
         if ($Tag) { $config.Filter.Tag = $Tag }
+        Set-StrictMode -Off  # the tests run in this scope; this script's strict mode is not theirs
         $result = Invoke-Pester -Configuration $config
         $passed += $result.PassedCount; $failed += $result.FailedCount; $skipped += $result.SkippedCount
     }

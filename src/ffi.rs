@@ -103,6 +103,7 @@ impl EcrAuthOption {
             CaBundle,
             ReuseTokens,
             TimeoutMs,
+            Environment,
         ]
         .into_iter()
         .find(|o| *o as u32 == raw)
@@ -645,6 +646,17 @@ unsafe fn string_at(
     })
 }
 
+impl Drop for EcrAuthRequest {
+    fn drop(&mut self) {
+        // The caller's environment may hold keys (AWS_SECRET_ACCESS_KEY): wipe it too.
+        if let Some(environment) = self.inner.environment.as_mut() {
+            for value in environment.values_mut() {
+                zeroize::Zeroize::zeroize(value);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -657,6 +669,16 @@ mod tests {
             boundary(EcrAuthStatus::Panic, || EcrAuthStatus::Ok),
             EcrAuthStatus::Ok
         );
+    }
+
+    #[test]
+    fn every_option_value_is_recognised() {
+        for raw in 1..=14 {
+            let option = EcrAuthOption::from_raw(raw).unwrap_or_else(|| panic!("{raw} not recognised"));
+            assert_eq!(option as u32, raw);
+        }
+        assert!(EcrAuthOption::from_raw(0).is_none());
+        assert!(EcrAuthOption::from_raw(15).is_none());
     }
 
     #[test]
@@ -674,16 +696,5 @@ mod tests {
             kinds.iter().map(|k| EcrAuthStatus::from(*k) as i32).collect();
         assert_eq!(statuses.len(), kinds.len());
         assert!(!statuses.contains(&(EcrAuthStatus::Ok as i32)));
-    }
-}
-
-impl Drop for EcrAuthRequest {
-    fn drop(&mut self) {
-        // The caller's environment may hold keys (AWS_SECRET_ACCESS_KEY): wipe it too.
-        if let Some(environment) = self.inner.environment.as_mut() {
-            for value in environment.values_mut() {
-                zeroize::Zeroize::zeroize(value);
-            }
-        }
     }
 }

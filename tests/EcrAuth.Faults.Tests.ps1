@@ -117,13 +117,12 @@ Describe 'Concurrency' -Tag Integration {
             $result.Password | Should -Be "base-$($result.Account)"
         }
         # Every docker run got the password that belongs to the host it was given.
-        $arguments = @(Get-Content $fake.ArgsFile)
-        $passwords = @(Get-Content $fake.StdinFile | Where-Object { $_ })
-        $arguments.Count | Should -Be 400
-        $passwords.Count | Should -Be 400
-        for ($i = 0; $i -lt 400; $i++) {
-            $account = ($arguments[$i] -split ' ')[-1].Split('.')[0]
-            $passwords[$i] | Should -Be "base-$account"
+        $runs = @(Get-Content $fake.LogFile)
+        $runs.Count | Should -Be 400
+        foreach ($run in $runs) {
+            $arguments, $stdin = $run -split '\|', 2
+            $account = ($arguments -split ' ')[-1].Split('.')[0]
+            $stdin | Should -Be "base-$account"
         }
     }
 }
@@ -134,6 +133,8 @@ Describe 'Secrets' -Tag Integration {
         $env:ECRAUTH_STATE_DIR = Join-Path $Work 'state-secrets'
         $ecr = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password
         $token = 'SESSION-TOKEN-' + [guid]::NewGuid().ToString('n')
+        # Secrets live in variables: a literal would show up in PowerShell's own position messages.
+        $wrongSecret = 'wrong/' + [guid]::NewGuid().ToString('n')
         $seen = New-Object 'System.Collections.Concurrent.ConcurrentDictionary[string,byte]'
         $state = [hashtable]::Synchronized(@{ Stop = $false })
         $watcher = [powershell]::Create()
@@ -154,7 +155,7 @@ Describe 'Secrets' -Tag Integration {
                 Auth-ECR $AccessKey $SecretKey -SessionToken $token -EndpointUrl $ecr.Uri -PassThru -Verbose
                 Get-EcrConnection -Verbose
                 Disconnect-EcrRegistry -Verbose
-                try { Auth-ECR $AccessKey 'wrong/secret' -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -Verbose } catch { $_ }
+                try { Auth-ECR $AccessKey $wrongSecret -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -Verbose } catch { $_ }
             } *>&1 | Out-String -Width 400
         }
         finally {
@@ -168,7 +169,7 @@ Describe 'Secrets' -Tag Integration {
         $text = $everything -join "`n"
         @($seen.Keys) | Where-Object { $_ -match 'login --username AWS --password-stdin' } | Should -Not -BeNullOrEmpty
         $streams | Should -Match 'Login Succeeded'
-        foreach ($secret in $Password, $SecretKey, $token, 'wrong/secret') {
+        foreach ($secret in $Password, $SecretKey, $token, $wrongSecret) {
             $text.Contains($secret) | Should -BeFalse -Because "'$secret' must not leak"
         }
     }

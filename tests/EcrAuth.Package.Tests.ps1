@@ -39,10 +39,14 @@ Import-Module EcrAuth
 (Get-Module EcrAuth).ModuleBase
 Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | ForEach-Object Registry
 "@
-        $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; DOCKER_CONFIG = $env:DOCKER_CONFIG }
+        $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; HOME = $env:HOME; DOCKER_CONFIG = $env:DOCKER_CONFIG }
         try {
             # A fresh user scope: PSResourceGet's repository list and CurrentUser modules live under it.
-            $env:XDG_DATA_HOME = $dataHome
+            # A fresh user scope. PSResourceGet installs CurrentUser modules under
+            # HOME/.local/share while PowerShell searches XDG_DATA_HOME: keep the two equal.
+            $env:HOME = $dataHome
+            $env:XDG_DATA_HOME = Join-Path $dataHome '.local/share'
+            $null = New-Item -ItemType Directory -Force -Path $env:XDG_DATA_HOME
             $env:DOCKER_CONFIG = $docker
             $result = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
             $exit = $LASTEXITCODE
@@ -51,7 +55,7 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
             foreach ($name in $previous.Keys) { [Environment]::SetEnvironmentVariable($name, $previous[$name]) }
         }
         $exit | Should -Be 0 -Because ($result | Out-String)
-        $result[-2] | Should -BeLike "$dataHome*"
+        $result[-2] | Should -BeLike "$dataHome*" -Because "the module must come from the temp user scope"
         $result[-1] | Should -Be $Registry.Host
         Test-Path (Join-Path $result[-2] 'linux-x64/libecr_auth.so') | Should -BeTrue
         (Get-Content -Raw (Join-Path $docker 'config.json')) | Should -Match ([regex]::Escape($Registry.Host))

@@ -19,8 +19,8 @@ pub fn library_dir() -> PathBuf {
     // would otherwise make cargo rebuild build scripts that watch the environment.
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().into_owned();
-        let keep = matches!(name.as_str(), "CARGO_HOME" | "CARGO_TARGET_DIR");
-        if (name.starts_with("CARGO_") && !keep) || name == "LD_LIBRARY_PATH" || name.starts_with("RUST") {
+        let keep = name == "CARGO_HOME" || name == "CARGO_TARGET_DIR" || name.starts_with("CARGO_BUILD_");
+        if (name.starts_with("CARGO_") && !keep) || name == "LD_LIBRARY_PATH" {
             build.env_remove(&name);
         }
     }

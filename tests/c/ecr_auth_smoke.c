@@ -81,7 +81,7 @@ static void failure_path(void) {
   ecr_auth_result *result = NULL;
   /* Port 1 on loopback: nothing listens there, so this is a fast connection refusal. */
   ecr_auth_status status = ecr_auth_fetch("AKIDEXAMPLE", "secret", NULL, "us-west-2",
-                                          "http://127.0.0.1:1", NULL, 2000, &result, err, sizeof err);
+                                          "http://127.0.0.1:1", NULL, 20000, &result, err, sizeof err);
   CHECK(status == ECR_AUTH_STATUS_NETWORK, "status %d: %s", (int)status, err);
   CHECK(result == NULL, "result set on failure");
 }

@@ -132,16 +132,16 @@ function New-FakeClient {
     $record = Join-Path $Directory "$Name.calls"
     @"
 #!/bin/sh
-printf '%s
-' "`$*" >> '$record.args'
-cat >> '$record.stdin'
-printf '
-' >> '$record.stdin'
+input=`$(cat)
+# One write per file per run (atomic appends), and one combined line for concurrent runs.
+printf '%s\n' "`$*" >> '$record.args'
+printf '%s\n' "`$input" >> '$record.stdin'
+printf '%s|%s\n' "`$*" "`$input" >> '$record.log'
 echo 'Login Succeeded'
 exit $ExitCode
 "@ | Set-Content -LiteralPath $path -Encoding ascii
     & chmod +x $path
-    [pscustomobject]@{ Path = $path; ArgsFile = "$record.args"; StdinFile = "$record.stdin" }
+    [pscustomobject]@{ Path = $path; ArgsFile = "$record.args"; StdinFile = "$record.stdin"; LogFile = "$record.log" }
 }
 
 function Use-IsolatedAwsEnvironment {
