@@ -123,6 +123,7 @@ function Invoke-Test {
         if ($cargoExit -ne 0 -and $failed -eq 0) { $failed = 1 }  # build failure: count it
 
         Invoke-Build
+        switch (Invoke-ValgrindCheck -Calls 1000) { 'passed' { $passed++ } 'failed' { $failed++ } default { $skipped++ } }
         Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
         $config = New-PesterConfiguration
         $config.Run.Path = Join-Path $Root 'tests'
@@ -137,6 +138,45 @@ function Invoke-Test {
     # The line CI reads (Pester's own summary is not one).
     Write-Output ("{0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
     if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-ValgrindCheck {
+    # tests/c/ecr_auth_smoke.c against the release library under valgrind, $Calls fetches
+    # (success and failure paths): no definite or indirect leak, no invalid access.
+    param([int] $Calls)
+    $valgrind = Get-Command valgrind -CommandType Application -ErrorAction SilentlyContinue
+    $staged = Get-StagedLibraryPath
+    if (-not $valgrind -or $staged.Rid -notlike 'linux-*') {
+        Write-Host 'SKIPPED valgrind check: needs valgrind on Linux (apt-get install valgrind)'
+        return 'skipped'
+    }
+    Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
+    $work = New-TestDirectory
+    $previous = Use-IsolatedAwsEnvironment -Directory $work
+    $ecr = $null
+    try {
+        $libDir = Split-Path $staged.Path
+        $exe = Join-Path $work 'ecr_auth_smoke'
+        Invoke-Native cc @('-std=c99', '-O1', '-g', '-o', $exe, (Join-Path $Root 'tests/c/ecr_auth_smoke.c'),
+            "-I$(Join-Path $Root 'include')", "-L$libDir", "-Wl,-rpath,$libDir", '-lecr_auth')
+        $ecr = Start-MockEcr -ProxyEndpoint 'https://123456789012.dkr.ecr.us-west-2.amazonaws.com' -Password 'from-c'
+        $env:ECR_AUTH_EXPECT_PASSWORD = 'from-c'
+        Write-Host "> valgrind --leak-check=full ... ecr_auth_smoke $($ecr.Uri) $Calls" -ForegroundColor Cyan
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        & $valgrind.Source --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect `
+            --error-exitcode=99 --quiet $exe $ecr.Uri $Calls | Select-Object -Last 1 | Write-Host
+        $exit = $LASTEXITCODE
+        $requests = @(Get-MockEcrRequest $ecr).Count
+        $ok = ($exit -eq 0) -and ($requests -eq $Calls)
+        Write-Host ("valgrind check: exit {0}, {1} fetches in {2:N0} s: {3}" -f $exit, $requests, $watch.Elapsed.TotalSeconds, $(if ($ok) { 'ok' } else { 'FAILED' }))
+        if ($ok) { 'passed' } else { 'failed' }
+    }
+    finally {
+        Remove-Item env:ECR_AUTH_EXPECT_PASSWORD -ErrorAction SilentlyContinue
+        Stop-TestProcess $ecr
+        Restore-Environment $previous
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
 }
 
 function Invoke-Demo {

@@ -17,9 +17,12 @@ Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip inst
 
 .PARAMETER Iterations
 Repetitions per measurement (processes for the import benchmark).
+
+.PARAMETER CleanBuild
+Also time a clean `cargo build --release` in a temporary target folder (about 5 minutes on 2 cores).
 #>
 [CmdletBinding()]
-param([int] $Iterations = 20)
+param([int] $Iterations = 20, [switch] $CleanBuild)
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -199,6 +202,17 @@ finally {
 foreach ($row in $Rows) {
     if ($row.Peer -and (Get-RowMs $row.Peer)) { $row | Add-Member Ratio ([math]::Round($row.MedianMs / (Get-RowMs $row.Peer), 3)) }
     else { $row | Add-Member Ratio $null }
+}
+if ($CleanBuild) {
+    $target = New-TestDirectory
+    try {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        & cargo build --release --locked --quiet --manifest-path (Join-Path $Root 'Cargo.toml') --target-dir $target
+        $watch.Stop()
+        if ($LASTEXITCODE) { throw 'clean release build failed' }
+        Write-Host ("Clean release build: {0:N0} s" -f $watch.Elapsed.TotalSeconds)
+    }
+    finally { Remove-Item -LiteralPath $target -Recurse -Force -ErrorAction SilentlyContinue }
 }
 $library = Get-Item (Join-Path $ModulePath 'linux-x64/libecr_auth.so')
 Write-Host ''

@@ -123,6 +123,7 @@ function Connect-EcrRegistry {
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'Keys')]
     [OutputType('EcrAuth.Login')]
+    [Alias('Auth-ECR')]
     param(
         [Parameter(ParameterSetName = 'Keys', Mandatory = $true, Position = 0)]
         [Alias('AccessKeyId')]
@@ -148,6 +149,7 @@ function Connect-EcrRegistry {
         [Parameter(ParameterSetName = 'Credential')]
         [Parameter(ParameterSetName = 'Profile')]
         [Parameter(ParameterSetName = 'Default')]
+        [ArgumentCompleter({ param($c, $p, $word) & (Get-Module EcrAuth | Select-Object -First 1) { Get-EcrRegionCompletion $args[0] } $word })]
         [ValidateScript({
                 if ($_ -cmatch '^[a-z]{2,5}(-[a-z]+)+-[0-9]{1,2}$') { return $true }
                 throw "'$_' is not an AWS region name; expected something like us-east-1 or eu-west-2."
@@ -283,6 +285,7 @@ function Get-EcrLoginPassword {
         [Parameter(ParameterSetName = 'Credential')]
         [Parameter(ParameterSetName = 'Profile')]
         [Parameter(ParameterSetName = 'Default')]
+        [ArgumentCompleter({ param($c, $p, $word) & (Get-Module EcrAuth | Select-Object -First 1) { Get-EcrRegionCompletion $args[0] } $word })]
         [string] $Region = 'us-east-1',
 
         [Parameter(ParameterSetName = 'Keys')]
@@ -389,18 +392,21 @@ function Get-EcrConnection {
         Select-Object -Property * -ExcludeProperty StateFile | ForEach-Object { $_.PSObject.TypeNames.Insert(0, 'EcrAuth.Connection'); $_ }
 }
 
-# One completer for every command that takes -Region.
-Register-ArgumentCompleter -CommandName Connect-EcrRegistry, Get-EcrLoginPassword -ParameterName Region -ScriptBlock {
-    param($commandName, $parameterName, $wordToComplete)
+function Get-EcrRegionCompletion {
+    # Tab completion for -Region (known regions; any well-formed name is still accepted).
+    param([string] $WordToComplete)
     $regions = 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1',
     'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3',
     'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1',
     'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1',
     'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1'
-    $regions | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
-        New-Object System.Management.Automation.CompletionResult($_, $_, 'ParameterValue', $_)
+    foreach ($region in $regions) {
+        if ($region -like "$WordToComplete*") {
+            New-Object System.Management.Automation.CompletionResult($region, $region, 'ParameterValue', $region)
+        }
     }
 }
 
-New-Alias -Name Auth-ECR -Value Connect-EcrRegistry
+# No cmdlet calls at import (New-Alias alone would autoload a module: ~200 ms measured);
+# the alias comes from [Alias()] on the function.
 Export-ModuleMember -Function Connect-EcrRegistry, Disconnect-EcrRegistry, Get-EcrLoginPassword, Get-EcrConnection -Alias Auth-ECR
