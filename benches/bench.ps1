@@ -33,7 +33,7 @@ $Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Sou
 $Rows = New-Object System.Collections.Generic.List[object]
 
 function Get-Median([double[]] $Values) {
-    $sorted = $Values | Sort-Object
+    $sorted = @($Values | Sort-Object)
     $n = $sorted.Count
     if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
 }
@@ -44,7 +44,10 @@ function Add-Row([string] $Name, [double[]] $Milliseconds, [string] $Peer, [stri
     Write-Host ("{0,-58} {1,9:N2} ms (n={2})" -f $Name, $median, $Milliseconds.Count)
 }
 
-function Get-RowMs([string] $Name) { ($Rows | Where-Object Measurement -eq $Name).MedianMs }
+function Get-RowMs([string] $Name) {
+    $row = $Rows | Where-Object Measurement -eq $Name | Select-Object -First 1
+    if ($row) { $row.MedianMs } else { $null }
+}
 
 function Measure-Import {
     $dir = New-TestDirectory
@@ -95,8 +98,8 @@ if ('$aws') {
 @{ First = `$first.Elapsed.TotalMilliseconds; Warm = `$warm; Docker = `$docker; Cli = `$cli } | ConvertTo-Json -Compress
 "@
     $result = (& $Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1) | ConvertFrom-Json
-    Add-Row 'Auth-ECR, first call in a shell (binds the library)' @($result.First) 'docker login alone'
-    Add-Row 'Auth-ECR, repeated in a warm shell (-Force)' $result.Warm 'docker login alone'
+    Add-Row 'Auth-ECR, first call in a shell (binds the library)' @($result.First) 'docker login alone (password on stdin)'
+    Add-Row 'Auth-ECR, repeated in a warm shell (-Force)' $result.Warm 'docker login alone (password on stdin)'
     Add-Row 'docker login alone (password on stdin)' $result.Docker ''
     if (@($result.Cli).Count) {
         Add-Row 'aws ecr get-login-password | docker login' $result.Cli ''

@@ -12,7 +12,7 @@
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @('Auth-ECR')
-    FormatsToProcess     = @('EcrAuth.Format.ps1xml')
+    # EcrAuth.Format.ps1xml is loaded on first output (Import-EcrFormat), not at import.
     FileList             = @('EcrAuth.psd1', 'EcrAuth.psm1', 'EcrAuth.Format.ps1xml', 'Private/Common.ps1', 'Private/State.ps1',
         'Private/Native.ps1', 'Private/Client.ps1')
     PrivateData          = @{

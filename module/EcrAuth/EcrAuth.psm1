@@ -6,6 +6,18 @@ Set-StrictMode -Version 3.0
 
 # The P/Invoke type, built on first use (Private/Native.ps1).
 $script:EcrNative = $null
+# Private/*.ps1 files already loaded into this module's scope (their functions are script:).
+$script:EcrLoaded = @{}
+
+function Import-EcrPrivate {
+    param([string[]] $Name)
+    foreach ($file in $Name) {
+        if (-not $script:EcrLoaded[$file]) {
+            . (Join-Path $PSScriptRoot "Private/$file.ps1")
+            $script:EcrLoaded[$file] = $true
+        }
+    }
+}
 
 function Connect-EcrRegistry {
     <#
@@ -149,7 +161,7 @@ function Connect-EcrRegistry {
         [Parameter(ParameterSetName = 'Credential')]
         [Parameter(ParameterSetName = 'Profile')]
         [Parameter(ParameterSetName = 'Default')]
-        [ArgumentCompleter({ param($c, $p, $word) & (Get-Module EcrAuth | Select-Object -First 1) { Get-EcrRegionCompletion $args[0] } $word })]
+        [ArgumentCompleter({ param($c, $p, $word) & (Get-Module EcrAuth | Select-Object -First 1) { Import-EcrPrivate 'Common'; Get-EcrRegionCompletion $args[0] } $word })]
         [ValidateScript({
                 if ($_ -cmatch '^[a-z]{2,5}(-[a-z]+)+-[0-9]{1,2}$') { return $true }
                 throw "'$_' is not an AWS region name; expected something like us-east-1 or eu-west-2."
@@ -199,7 +211,7 @@ function Connect-EcrRegistry {
     elseif ($RegistryId) { "ECR registries of $($RegistryId -join ', ')" } else { 'the ECR registry of the credentials'' account' }
     if (-not $PSCmdlet.ShouldProcess($what, "Fetch an authorization token and run $Client login")) { return }
     try {
-        foreach ($file in 'Common', 'State') { . (Join-Path $PSScriptRoot "Private/$file.ps1") }
+        Import-EcrPrivate 'Common', 'State'
         $spec = ConvertTo-EcrSpec -Bound $PSBoundParameters -ParameterSet $PSCmdlet.ParameterSetName
         $key = Get-EcrRequestKey $spec
         if (-not $Force) {
@@ -208,11 +220,11 @@ function Connect-EcrRegistry {
                 foreach ($login in $current) {
                     $PSCmdlet.WriteVerbose("Already logged in to $($login.Registry) with $Client until $($login.ExpiresAt.ToString('u')); nothing to do (use -Force to log in again).")
                 }
-                if ($PassThru) { $current }
+                if ($PassThru) { Import-EcrFormat; $current }
                 return
             }
         }
-        foreach ($file in 'Native', 'Client') { . (Join-Path $PSScriptRoot "Private/$file.ps1") }
+        Import-EcrPrivate 'Native', 'Client'
         $clientPath = Resolve-EcrClient $Client
         $source = switch ($spec.Source) { 'Profile' { "profile $ProfileName" } 'Default' { 'the default credential chain' } default { "key $($spec.AccessKey)" } }
         $endpointText = if ($EndpointUrl) { $EndpointUrl } else { 'the regional default' }
@@ -233,7 +245,7 @@ function Connect-EcrRegistry {
         }
         finally { Close-EcrResult $handle }
         Save-EcrStateRecord -Key $key -Spec $spec -Logins $logins
-        if ($PassThru) { $logins }
+        if ($PassThru) { Import-EcrFormat; $logins }
     }
     catch {
         $PSCmdlet.ThrowTerminatingError($_)
@@ -285,7 +297,7 @@ function Get-EcrLoginPassword {
         [Parameter(ParameterSetName = 'Credential')]
         [Parameter(ParameterSetName = 'Profile')]
         [Parameter(ParameterSetName = 'Default')]
-        [ArgumentCompleter({ param($c, $p, $word) & (Get-Module EcrAuth | Select-Object -First 1) { Get-EcrRegionCompletion $args[0] } $word })]
+        [ArgumentCompleter({ param($c, $p, $word) & (Get-Module EcrAuth | Select-Object -First 1) { Import-EcrPrivate 'Common'; Get-EcrRegionCompletion $args[0] } $word })]
         [string] $Region = 'us-east-1',
 
         [Parameter(ParameterSetName = 'Keys')]
@@ -302,10 +314,11 @@ function Get-EcrLoginPassword {
         [switch] $AsLogin
     )
     try {
-        foreach ($file in 'Common', 'Native') { . (Join-Path $PSScriptRoot "Private/$file.ps1") }
+        Import-EcrPrivate 'Common', 'Native'
         $spec = ConvertTo-EcrSpec -Bound $PSBoundParameters -ParameterSet $PSCmdlet.ParameterSetName
         $handle = Invoke-EcrFetch -Spec $spec -ReuseTokens
         try {
+            if ($AsLogin) { Import-EcrFormat }
             foreach ($login in @(Get-EcrResultLogin -Handle $handle -Client '')) {
                 $bytes = Get-EcrResultPassword -Handle $handle -Index $login.Index
                 try { $password = [System.Text.Encoding]::UTF8.GetString($bytes) } finally { [Array]::Clear($bytes, 0, $bytes.Length) }
@@ -350,7 +363,7 @@ function Disconnect-EcrRegistry {
     )
     process {
         try {
-            foreach ($file in 'Common', 'State', 'Client') { . (Join-Path $PSScriptRoot "Private/$file.ps1") }
+            Import-EcrPrivate 'Common', 'State', 'Client'
             $targets = if ($Registry) {
                 foreach ($name in $Registry) {
                     $clientName = if ($Client) { $Client } else {
@@ -387,26 +400,12 @@ function Get-EcrConnection {
     [CmdletBinding()]
     [OutputType('EcrAuth.Connection')]
     param([string] $Registry = '*')
-    foreach ($file in 'Common', 'State') { . (Join-Path $PSScriptRoot "Private/$file.ps1") }
+    Import-EcrPrivate 'Common', 'State'
+    Import-EcrFormat
     Get-EcrStateRecord | Where-Object { $_.Registry -like $Registry } | Sort-Object Registry, Client |
         Select-Object -Property * -ExcludeProperty StateFile | ForEach-Object { $_.PSObject.TypeNames.Insert(0, 'EcrAuth.Connection'); $_ }
 }
 
-function Get-EcrRegionCompletion {
-    # Tab completion for -Region (known regions; any well-formed name is still accepted).
-    param([string] $WordToComplete)
-    $regions = 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1',
-    'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3',
-    'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1',
-    'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1',
-    'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1'
-    foreach ($region in $regions) {
-        if ($region -like "$WordToComplete*") {
-            New-Object System.Management.Automation.CompletionResult($region, $region, 'ParameterValue', $region)
-        }
-    }
-}
-
-# No cmdlet calls at import (New-Alias alone would autoload a module: ~200 ms measured);
-# the alias comes from [Alias()] on the function.
-Export-ModuleMember -Function Connect-EcrRegistry, Disconnect-EcrRegistry, Get-EcrLoginPassword, Get-EcrConnection -Alias Auth-ECR
+# No cmdlet calls at import: New-Alias alone autoloads a module (~200 ms measured here) and
+# Export-ModuleMember costs ~20 ms. The alias comes from [Alias()] and the manifest's
+# FunctionsToExport/AliasesToExport decide what is public.

@@ -166,14 +166,21 @@ function Use-IsolatedAwsEnvironment {
     $previous = @{}
     foreach ($name in $values.Keys) {
         $previous[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $values[$name])
+        Set-EnvironmentValue $name $values[$name]
     }
     $previous
 }
 
+function Set-EnvironmentValue {
+    # $null removes the variable (PowerShell would otherwise pass "" and leave it set, empty).
+    param([string] $Name, [string] $Value)
+    if ($null -eq $Value -or $Value -eq '') { Remove-Item -LiteralPath "env:$Name" -ErrorAction SilentlyContinue }
+    else { Set-Item -LiteralPath "env:$Name" -Value $Value }
+}
+
 function Restore-Environment {
     param([hashtable] $Previous)
-    foreach ($name in $Previous.Keys) { [Environment]::SetEnvironmentVariable($name, $Previous[$name]) }
+    foreach ($name in $Previous.Keys) { Set-EnvironmentValue $name $Previous[$name] }
 }
 
 Export-ModuleMember -Function Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,

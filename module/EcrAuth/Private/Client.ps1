@@ -11,8 +11,14 @@ $script:EcrClientForms = @{
     oras    = @{ Login = @('login', '{0}', '--username', '{1}', '--password-stdin'); Logout = @('logout', '{0}') }
 }
 
-function Resolve-EcrClient {
+$script:EcrClientPaths = @{}
+
+function script:Resolve-EcrClient {
     param([string] $Name)
+    # Cached per PATH: Get-Command costs milliseconds on every call.
+    $cacheKey = "$Name`n$env:PATH"
+    $cached = $script:EcrClientPaths[$cacheKey]
+    if ($cached -and (Test-Path -LiteralPath $cached -PathType Leaf)) { return $cached }
     $command = Get-Command -Name $Name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $command) {
         throw (New-EcrErrorRecord -Message ("'$Name' was not found on PATH. Install it or add its folder to PATH, " +
@@ -20,22 +26,23 @@ function Resolve-EcrClient {
                 -ErrorId 'ClientNotFound' -Category ObjectNotFound `
                 -ExceptionType ([System.Management.Automation.CommandNotFoundException]) -Target $Name)
     }
+    $script:EcrClientPaths[$cacheKey] = $command.Source
     $command.Source
 }
 
-function Get-EcrClientArgument {
+function script:Get-EcrClientArgument {
     param([string] $Client, [string] $Action, [string] $Registry, [string] $Username)
     foreach ($part in $script:EcrClientForms[$Client][$Action]) { $part -f $Registry, $Username }
 }
 
-function ConvertTo-EcrArgument {
+function script:ConvertTo-EcrArgument {
     # Quote for Windows' command-line parser (also what .NET uses to split on Unix).
     param([string] $Value)
     if ($Value -match '^[A-Za-z0-9._:/@\[\]=-]+$') { return $Value }
     '"' + ($Value -replace '(\\*)"', '$1$1\"' -replace '(\\+)$', '$1$1') + '"'
 }
 
-function Invoke-EcrClient {
+function script:Invoke-EcrClient {
     # Runs a client with $Arguments; $Password (bytes), if given, goes to standard input only.
     param([string] $ClientPath, [string[]] $Arguments, [byte[]] $Password, [int] $TimeoutSec = 120)
     $info = New-Object System.Diagnostics.ProcessStartInfo
@@ -75,12 +82,12 @@ function Invoke-EcrClient {
     }
 }
 
-function Get-EcrTextLine {
+function script:Get-EcrTextLine {
     param([string] $Text)
     @($Text -split "\r?\n" | Where-Object { $_.Trim() } | ForEach-Object { $_.Trim() })
 }
 
-function Invoke-EcrClientLogin {
+function script:Invoke-EcrClientLogin {
     param([System.Management.Automation.PSCmdlet] $Cmdlet, [string] $Client, [string] $ClientPath,
         [string] $Registry, [string] $Username, [byte[]] $Password)
     $arguments = @(Get-EcrClientArgument $Client 'Login' $Registry $Username)
@@ -99,7 +106,7 @@ function Invoke-EcrClientLogin {
     foreach ($line in Get-EcrTextLine $run.Output) { Write-Host "${Registry}: $line" }
 }
 
-function Invoke-EcrClientLogout {
+function script:Invoke-EcrClientLogout {
     param([System.Management.Automation.PSCmdlet] $Cmdlet, [string] $Client, [string] $Registry)
     $clientPath = Resolve-EcrClient $Client
     $arguments = @(Get-EcrClientArgument $Client 'Logout' $Registry '')

@@ -1,19 +1,19 @@
 # Shared by the other Private/ files: error records and platform facts.
 # Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
 
-function New-EcrErrorRecord {
+function script:New-EcrErrorRecord {
     param([string] $Message, [string] $ErrorId, [System.Management.Automation.ErrorCategory] $Category,
         [type] $ExceptionType = [System.InvalidOperationException], [object] $Target)
     $exception = New-Object $ExceptionType.FullName -ArgumentList $Message
     New-Object System.Management.Automation.ErrorRecord($exception, "EcrAuth.$ErrorId", $Category, $Target)
 }
 
-function Test-EcrWindows {
+function script:Test-EcrWindows {
     # $IsWindows does not exist on Windows PowerShell 5.1 (which only runs on Windows).
     ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows
 }
 
-function Get-EcrRuntimeId {
+function script:Get-EcrRuntimeId {
     # RuntimeInformation exists on .NET Framework 4.7.1+ and every .NET Core; fall back to env vars.
     $arch = $null
     try { $arch = [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture.ToString().ToLowerInvariant() } catch { }
@@ -24,12 +24,12 @@ function Get-EcrRuntimeId {
     "$os-$arch"
 }
 
-function Get-EcrNativeLibraryName {
+function script:Get-EcrNativeLibraryName {
     param([string] $RuntimeId = (Get-EcrRuntimeId))
     switch -Wildcard ($RuntimeId) { 'win-*' { 'ecr_auth.dll' } 'osx-*' { 'libecr_auth.dylib' } default { 'libecr_auth.so' } }
 }
 
-function ConvertTo-EcrSpec {
+function script:ConvertTo-EcrSpec {
     # One description of what the caller asked for, from any command's bound parameters.
     param([hashtable] $Bound, [string] $ParameterSet, [string] $DefaultRegion = 'us-east-1')
     $get = { param($name, $default) if ($Bound.ContainsKey($name)) { $Bound[$name] } else { $default } }
@@ -53,4 +53,26 @@ function ConvertTo-EcrSpec {
     if (-not $spec.Region -and $spec.Source -eq 'Static') { $spec.Region = $DefaultRegion }
     if ($spec.CaBundle) { $spec.CaBundle = (Resolve-Path -LiteralPath $spec.CaBundle -ErrorAction Stop).ProviderPath }
     $spec
+}
+
+function script:Import-EcrFormat {
+    # The table views load on first output rather than at import (FormatsToProcess costs ~30 ms
+    # at every Import-Module, measured here); once per session.
+    if (Get-FormatData -TypeName 'EcrAuth.Login' -ErrorAction SilentlyContinue) { return }
+    Update-FormatData -PrependPath (Join-Path (Split-Path -Parent $PSScriptRoot) 'EcrAuth.Format.ps1xml')
+}
+
+function script:Get-EcrRegionCompletion {
+    # Tab completion for -Region (known regions; any well-formed name is still accepted).
+    param([string] $WordToComplete)
+    $regions = 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1',
+    'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3',
+    'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1',
+    'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1',
+    'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1'
+    foreach ($region in $regions) {
+        if ($region -like "$WordToComplete*") {
+            New-Object System.Management.Automation.CompletionResult($region, $region, 'ParameterValue', $region)
+        }
+    }
 }

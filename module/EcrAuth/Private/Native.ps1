@@ -23,7 +23,10 @@ $script:EcrOption = @{
     Environment = 14
 }
 
-function Get-EcrNativeLibraryPath {
+# The variables the library reads: AWS settings, the home folder (shared AWS files), proxies.
+$script:EcrEnvironmentNames = '^(AWS_.*|HOME|USERPROFILE|HOMEDRIVE|HOMEPATH|(HTTPS?|NO|ALL)_PROXY)$'
+
+function script:Get-EcrNativeLibraryPath {
     $rid = Get-EcrRuntimeId
     $moduleRoot = Split-Path -Parent $PSScriptRoot
     $path = Join-Path (Join-Path $moduleRoot $rid) (Get-EcrNativeLibraryName $rid)
@@ -36,7 +39,7 @@ function Get-EcrNativeLibraryPath {
 }
 
 # P/Invoke declared with Reflection.Emit: no C# compiler at import or first use (~50 ms once).
-function Get-EcrNative {
+function script:Get-EcrNative {
     if ($script:EcrNative) { return $script:EcrNative }
     $library = Get-EcrNativeLibraryPath
     $name = New-Object System.Reflection.AssemblyName('EcrAuth.Native')
@@ -70,7 +73,7 @@ function Get-EcrNative {
     $script:EcrNative
 }
 
-function ConvertTo-EcrNativeString {
+function script:ConvertTo-EcrNativeString {
     param([string] $Value, [string] $Name)
     if ($Value.IndexOf([char]0) -ge 0) {
         throw (New-EcrErrorRecord -Message "The $Name contains a NUL character." -ErrorId 'InvalidArgument' `
@@ -82,7 +85,7 @@ function ConvertTo-EcrNativeString {
     , $bytes
 }
 
-function Read-EcrNativeBytes {
+function script:Read-EcrNativeBytes {
     # A NUL-terminated UTF-8 string from native memory, as bytes (PS 5.1 has no PtrToStringUTF8).
     param([IntPtr] $Pointer)
     if ($Pointer -eq [IntPtr]::Zero) { return , (New-Object byte[] 0) }
@@ -93,12 +96,12 @@ function Read-EcrNativeBytes {
     , $bytes
 }
 
-function Read-EcrNativeString {
+function script:Read-EcrNativeString {
     param([IntPtr] $Pointer)
     [System.Text.Encoding]::UTF8.GetString((Read-EcrNativeBytes $Pointer))
 }
 
-function Assert-EcrStatus {
+function script:Assert-EcrStatus {
     param([int] $Status, [byte[]] $ErrorBuffer, [string] $Context, [object] $Target)
     if ($Status -eq 0) { return }
     $end = [Array]::IndexOf($ErrorBuffer, [byte]0)
@@ -110,7 +113,7 @@ function Assert-EcrStatus {
             -ExceptionType $kind[2] -Target $Target)
 }
 
-function Invoke-EcrFetch {
+function script:Invoke-EcrFetch {
     # Builds a native request from $Spec (ConvertTo-EcrSpec) and fetches it. Returns the native
     # result handle; the caller frees it with ecr_auth_result_free.
     param([hashtable] $Spec, [switch] $ReuseTokens)
@@ -147,7 +150,7 @@ function Invoke-EcrFetch {
         # .NET on Linux and macOS keeps `$env:` changes from native code: hand the library
         # PowerShell's own view of the environment.
         foreach ($entry in [Environment]::GetEnvironmentVariables().GetEnumerator()) {
-            if ("$($entry.Key)$($entry.Value)".IndexOf([char]0) -lt 0) {
+            if ($entry.Key -match $script:EcrEnvironmentNames -and "$($entry.Key)$($entry.Value)".IndexOf([char]0) -lt 0) {
                 & $set 'Environment' "$($entry.Key)=$($entry.Value)" 'environment variable'
             }
         }
@@ -162,7 +165,7 @@ function Invoke-EcrFetch {
     }
 }
 
-function Get-EcrResultLogin {
+function script:Get-EcrResultLogin {
     # The logins in a native result, without passwords.
     param([IntPtr] $Handle, [string] $Client)
     $native = Get-EcrNative
@@ -181,14 +184,14 @@ function Get-EcrResultLogin {
     }
 }
 
-function Get-EcrResultPassword {
+function script:Get-EcrResultPassword {
     # The password of login $Index as UTF-8 bytes; the caller clears them when done.
     param([IntPtr] $Handle, [int] $Index)
     $native = Get-EcrNative
     , (Read-EcrNativeBytes $native::ecr_auth_result_password($Handle, [UIntPtr]::new([uint64]$Index)))
 }
 
-function Close-EcrResult {
+function script:Close-EcrResult {
     param([IntPtr] $Handle)
     if ($Handle -ne [IntPtr]::Zero) { (Get-EcrNative)::ecr_auth_result_free($Handle) }
 }

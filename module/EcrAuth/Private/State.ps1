@@ -7,7 +7,7 @@
 # A login is reused only while it has at least this long left.
 $script:EcrReuseMargin = [TimeSpan]::FromMinutes(15)
 
-function Get-EcrStateDirectory {
+function script:Get-EcrStateDirectory {
     if ($env:ECRAUTH_STATE_DIR) { $base = $env:ECRAUTH_STATE_DIR }
     elseif (Test-EcrWindows) { $base = Join-Path $env:LOCALAPPDATA 'EcrAuth' }
     elseif ($IsMacOS) { $base = Join-Path $HOME 'Library/Caches/EcrAuth' }
@@ -16,14 +16,14 @@ function Get-EcrStateDirectory {
     Join-Path $base 'logins'
 }
 
-function Get-EcrHash {
+function script:Get-EcrHash {
     param([string] $Text)
     $sha = [System.Security.Cryptography.SHA256]::Create()
     try { -join ($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text)) | ForEach-Object { $_.ToString('x2') }) }
     finally { $sha.Dispose() }
 }
 
-function Get-EcrClientConfigPath {
+function script:Get-EcrClientConfigPath {
     # Where the client keeps its logins, so a state record is tied to it.
     param([string] $Client)
     switch ($Client) {
@@ -37,7 +37,7 @@ function Get-EcrClientConfigPath {
     }
 }
 
-function Get-EcrIdentity {
+function script:Get-EcrIdentity {
     # Who is asking, as text to hash: the access key id, or the profile, or the default chain's hints.
     param([hashtable] $Spec)
     switch ($Spec.Source) {
@@ -47,7 +47,7 @@ function Get-EcrIdentity {
     }
 }
 
-function Get-EcrRequestKey {
+function script:Get-EcrRequestKey {
     param([hashtable] $Spec)
     $parts = @(
         (Get-EcrIdentity $Spec), $Spec.Region, ($Spec.RegistryId -join ','), ($Spec.Registry -join ','),
@@ -56,7 +56,7 @@ function Get-EcrRequestKey {
     Get-EcrHash ($parts -join "`n")
 }
 
-function Test-EcrClientHasLogin {
+function script:Test-EcrClientHasLogin {
     # For docker, a login is only current if config.json still holds it (or a helper does).
     param([string] $Client, [string] $Registry)
     if ($Client -ne 'docker') { return $true }
@@ -70,12 +70,12 @@ function Test-EcrClientHasLogin {
     ($names -contains $Registry) -or ($config.PSObject.Properties['credsStore'] -and $names.Count -eq 0)
 }
 
-function Read-EcrStateRecord {
+function script:Read-EcrStateRecord {
     param([string] $Path)
     try { [System.IO.File]::ReadAllText($Path) | ConvertFrom-Json } catch { $null }
 }
 
-function Get-EcrCurrentLogin {
+function script:Get-EcrCurrentLogin {
     # The remembered logins for $Key if every one is still valid (with margin) and still in the client.
     param([string] $Key, [hashtable] $Spec)
     $path = Join-Path (Get-EcrStateDirectory) "$Key.json"
@@ -94,7 +94,7 @@ function Get-EcrCurrentLogin {
     @($logins)
 }
 
-function Protect-EcrPath {
+function script:Protect-EcrPath {
     # Owner-only permissions on Unix (Windows: %LOCALAPPDATA% is already per user).
     param([string] $Path, [string] $Mode)
     if (Test-EcrWindows) { return }
@@ -103,7 +103,7 @@ function Protect-EcrPath {
     else { & chmod $Mode $Path }
 }
 
-function Save-EcrStateRecord {
+function script:Save-EcrStateRecord {
     param([string] $Key, [hashtable] $Spec, [object[]] $Logins)
     $dir = Get-EcrStateDirectory
     if (-not (Test-Path -LiteralPath $dir)) {
@@ -136,7 +136,7 @@ function Save-EcrStateRecord {
     }
 }
 
-function Get-EcrStateRecord {
+function script:Get-EcrStateRecord {
     # Every remembered login, one object per registry, with the file it came from.
     $dir = Get-EcrStateDirectory
     if (-not (Test-Path -LiteralPath $dir)) { return }
@@ -154,7 +154,7 @@ function Get-EcrStateRecord {
     }
 }
 
-function Remove-EcrStateRegistry {
+function script:Remove-EcrStateRegistry {
     # Forgets $Registry (for $Client) in every record; removes records left empty.
     param([string] $Registry, [string] $Client)
     foreach ($item in @(Get-EcrStateRecord | Where-Object { $_.Registry -eq $Registry -and $_.Client -eq $Client })) {
