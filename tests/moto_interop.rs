@@ -93,3 +93,45 @@ fn fetches_and_decodes_a_token_from_moto() {
     );
     assert_eq!(two[1].password.as_str(), "444455556666-auth-token");
 }
+
+/// A `role_arn` + `source_profile` profile: aws-config assumes the role through STS (moto), then
+/// calls ECR (moto) with the role's temporary credentials. Both reached through AWS_ENDPOINT_URL.
+#[test]
+fn a_role_profile_assumes_the_role_through_sts() {
+    let Some(program) = moto_server() else {
+        eprintln!("SKIPPED a_role_profile_assumes_the_role_through_sts: moto_server not found");
+        return;
+    };
+    let moto = Moto::start(&program);
+    let dir = std::env::temp_dir().join(format!("ecr-auth-role-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config"),
+        "[profile base]\nregion = eu-west-1\n\n[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        "[base]\naws_access_key_id = AKIDBASEEXAMPLE\naws_secret_access_key = base-secret\n",
+    )
+    .unwrap();
+    let mut env: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    env.insert("AWS_CONFIG_FILE".into(), dir.join("config").display().to_string());
+    env.insert(
+        "AWS_SHARED_CREDENTIALS_FILE".into(),
+        dir.join("credentials").display().to_string(),
+    );
+    env.insert(
+        "AWS_ENDPOINT_URL".into(),
+        format!("http://127.0.0.1:{}", moto.port),
+    );
+    env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+    let mut request = FetchRequest::with_source(ecr_auth::CredentialSource::Profile("deploy".into()), "");
+    request.environment = Some(env);
+
+    let logins = fetch_logins_blocking(&request).expect("role profile through moto's STS and ECR");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0].registry, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+    assert_eq!(logins[0].password.as_str(), "123456789012-auth-token");
+}
