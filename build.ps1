@@ -123,7 +123,8 @@ function Invoke-Test {
         if ($cargoExit -ne 0 -and $failed -eq 0) { $failed = 1 }  # build failure: count it
 
         Invoke-Build
-        switch (Invoke-ValgrindCheck -Calls 1000) { 'passed' { $passed++ } 'failed' { $failed++ } default { $skipped++ } }
+        $valgrind = try { Invoke-ValgrindCheck -Calls 1000 } catch { Write-Host "valgrind check failed: $_"; 'failed' }
+        switch ($valgrind) { 'passed' { $passed++ } 'failed' { $failed++ } default { $skipped++ } }
         Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
         $config = New-PesterConfiguration
         $config.Run.Path = Join-Path $Root 'tests'
@@ -144,7 +145,7 @@ function Invoke-ValgrindCheck {
     # tests/c/ecr_auth_smoke.c against the release library under valgrind, $Calls fetches
     # (success and failure paths): no definite or indirect leak, no invalid access.
     param([int] $Calls)
-    $valgrind = Get-Command valgrind -CommandType Application -ErrorAction SilentlyContinue
+    $valgrind = Get-Command valgrind -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     $staged = Get-StagedLibraryPath
     if (-not $valgrind -or $staged.Rid -notlike 'linux-*') {
         Write-Host 'SKIPPED valgrind check: needs valgrind on Linux (apt-get install valgrind)'

@@ -236,8 +236,9 @@ pub(crate) fn targets(request: &FetchRequest, config: &SdkConfig) -> Result<Vec<
     if request.registry_ids.is_empty() {
         return Ok(vec![plain(None)]);
     }
+    let mut seen = std::collections::HashSet::new();
     let mut ids = request.registry_ids.clone();
-    ids.dedup();
+    ids.retain(|id| seen.insert(id.clone()));
     Ok(ids.into_iter().map(|id| plain(Some(id))).collect())
 }
 

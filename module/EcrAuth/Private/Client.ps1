@@ -97,8 +97,9 @@ function script:Invoke-EcrClientLogin {
     if ($run.ExitCode -ne 0) {
         $reason = @(Get-EcrTextLine $run.Error) | Select-Object -Last 1
         if (-not $reason) { $reason = "exit code $($run.ExitCode)" }
-        $category = if ($reason -match '401|403|unauthorized|denied|incorrect username or password') { 'AuthenticationError' }
-        elseif ($reason -match 'connection refused|no such host|timeout|i/o|unreachable|EOF') { 'ConnectionError' }
+        # Network words first: a port number such as 40123 must not read as HTTP 401.
+        $category = if ($reason -match 'connection refused|no such host|timeout|i/o|unreachable|EOF') { 'ConnectionError' }
+        elseif ($reason -match '\b40[13]\b|unauthorized|denied|incorrect username or password') { 'AuthenticationError' }
         else { 'InvalidResult' }
         throw (New-EcrErrorRecord -Message "$Client login to $Registry failed: $reason" -ErrorId 'ClientLoginFailed' `
                 -Category $category -Target $Registry)

@@ -14,11 +14,12 @@ function script:Test-EcrWindows {
 }
 
 function script:Get-EcrRuntimeId {
-    # RuntimeInformation exists on .NET Framework 4.7.1+ and every .NET Core; fall back to env vars.
+    # The process's architecture (not the OS's: x64 pwsh under Rosetta or Windows-on-ARM emulation
+    # needs the x64 library). RuntimeInformation exists on .NET Framework 4.7.1+ and every .NET Core.
     $arch = $null
-    try { $arch = [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture.ToString().ToLowerInvariant() } catch { }
+    try { $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant() } catch { }
     if (-not $arch) {
-        $arch = if ($env:PROCESSOR_ARCHITECTURE -eq 'ARM64') { 'arm64' } else { 'x64' }
+        $arch = switch ($env:PROCESSOR_ARCHITECTURE) { 'ARM64' { 'arm64' } 'x86' { 'x86' } default { 'x64' } }
     }
     $os = if (Test-EcrWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
     "$os-$arch"

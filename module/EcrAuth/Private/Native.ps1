@@ -128,7 +128,7 @@ function script:Invoke-EcrFetch {
             $bytes = ConvertTo-EcrNativeString $value $name
             try { $status = $native::ecr_auth_request_set($request, $script:EcrOption[$option], $bytes, $errorBuffer, $length) }
             finally { [Array]::Clear($bytes, 0, $bytes.Length) }  # some values are secrets
-            Assert-EcrStatus $status $errorBuffer "Invalid $name" $value
+            Assert-EcrStatus $status $errorBuffer "Invalid $name" $name  # never the value: it may be a secret
         }
         switch ($Spec.Source) {
             'Profile' { & $set 'Profile' $Spec.Profile 'profile name' }

@@ -49,8 +49,11 @@ function script:Get-EcrIdentity {
 
 function script:Get-EcrRequestKey {
     param([hashtable] $Spec)
+    # Without -Region, the region comes from the environment or the profile: key on those too.
+    $region = $Spec.Region
+    if (-not $region) { $region = "resolved:$env:AWS_REGION:$env:AWS_DEFAULT_REGION:$env:AWS_PROFILE" }
     $parts = @(
-        (Get-EcrIdentity $Spec), $Spec.Region, ($Spec.RegistryId -join ','), ($Spec.Registry -join ','),
+        (Get-EcrIdentity $Spec), $region, ($Spec.RegistryId -join ','), ($Spec.Registry -join ','),
         $Spec.Public, $Spec.EndpointUrl, $Spec.Client, (Get-EcrClientConfigPath $Spec.Client)
     )
     Get-EcrHash ($parts -join "`n")
@@ -67,12 +70,19 @@ function script:Test-EcrClientHasLogin {
     foreach ($section in 'auths', 'credHelpers') {
         if ($config.PSObject.Properties[$section]) { $names += @($config.$section.PSObject.Properties | ForEach-Object { $_.Name }) }
     }
-    ($names -contains $Registry) -or ($config.PSObject.Properties['credsStore'] -and $names.Count -eq 0)
+    # With a credential store docker still lists the host under auths (with an empty entry).
+    $names -contains $Registry
 }
 
 function script:Read-EcrStateRecord {
+    # A record, or $null for anything unreadable or not in this shape (another version, a foreign file).
     param([string] $Path)
-    try { [System.IO.File]::ReadAllText($Path) | ConvertFrom-Json } catch { $null }
+    try { $record = [System.IO.File]::ReadAllText($Path) | ConvertFrom-Json } catch { return $null }
+    foreach ($field in 'Client', 'Identity', 'Logins') { if (-not $record.PSObject.Properties[$field]) { return $null } }
+    foreach ($entry in @($record.Logins)) {
+        foreach ($field in 'Registry', 'Username', 'ProxyEndpoint', 'ExpiresAt') { if (-not $entry.PSObject.Properties[$field]) { return $null } }
+    }
+    $record
 }
 
 function script:Get-EcrCurrentLogin {
@@ -98,8 +108,9 @@ function script:Protect-EcrPath {
     # Owner-only permissions on Unix (Windows: %LOCALAPPDATA% is already per user).
     param([string] $Path, [string] $Mode)
     if (Test-EcrWindows) { return }
-    $setMode = [System.IO.File].GetMethod('SetUnixFileMode', [type[]]@([string], [System.IO.UnixFileMode]))
-    if ($setMode) { [System.IO.File]::SetUnixFileMode($Path, [System.IO.UnixFileMode]([Convert]::ToInt32($Mode, 8))) }
+    # File.SetUnixFileMode needs .NET 7+ (PowerShell 7.3 and later); older ones use chmod.
+    $modeType = 'System.IO.UnixFileMode' -as [type]
+    if ($modeType) { [System.IO.File]::SetUnixFileMode($Path, [Enum]::ToObject($modeType, [Convert]::ToInt32($Mode, 8))) }
     else { & chmod $Mode $Path }
 }
 
