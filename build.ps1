@@ -25,8 +25,9 @@ pwsh ./build.ps1 Test
 #>
 [CmdletBinding()]
 param(
-    [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Install', 'Test', 'Demo', 'Package', 'Clean')]
+    # From bash, `pwsh ./build.ps1 Install, Demo` arrives as the words "Install," and "Demo":
+    # take every remaining word and split on commas.
+    [Parameter(Position = 0, ValueFromRemainingArguments = $true)]
     [string[]] $Task = 'Build',
 
     [string[]] $Tag
@@ -238,6 +239,11 @@ function Invoke-Clean {
     Remove-Item -LiteralPath (Join-Path $Root 'out') -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+$known = 'Build', 'Install', 'Test', 'Demo', 'Package', 'Clean'
+$Task = @($Task -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+foreach ($name in $Task) {
+    if ($known -notcontains $name) { throw "Unknown task '$name'. Tasks: $($known -join ', ')." }
+}
 foreach ($name in $Task) {
     Write-Host "== $name" -ForegroundColor Yellow
     & "Invoke-$name"
