@@ -137,39 +137,24 @@ Describe 'Secrets' -Tag Integration {
         $token = 'SESSION-TOKEN-' + [guid]::NewGuid().ToString('n')
         # Secrets live in variables: a literal would show up in PowerShell's own position messages.
         $wrongSecret = 'wrong/' + [guid]::NewGuid().ToString('n')
-        $seen = New-Object 'System.Collections.Concurrent.ConcurrentDictionary[string,byte]'
-        $state = [hashtable]::Synchronized(@{ Stop = $false })
-        $watcher = [powershell]::Create()
-        $null = $watcher.AddScript({
-                param($seen, $state)
-                while (-not $state.Stop) {
-                    foreach ($dir in [System.IO.Directory]::GetDirectories('/proc')) {
-                        try { $bytes = [System.IO.File]::ReadAllBytes("$dir/cmdline") } catch { continue }
-                        if ($bytes.Length) { $null = $seen.TryAdd([Text.Encoding]::UTF8.GetString($bytes).Replace([char]0, ' '), 0) }
-                    }
-                }
-            }).AddArgument($seen).AddArgument($state)
-        $handle = $watcher.BeginInvoke()
         try {
-            Start-Sleep -Milliseconds 100
-            $streams = & {
-                Auth-ECR $AccessKey $SecretKey -SessionToken $token -EndpointUrl $ecr.Uri -PassThru -Verbose -Debug
-                Auth-ECR $AccessKey $SecretKey -SessionToken $token -EndpointUrl $ecr.Uri -PassThru -Verbose
-                Get-EcrConnection -Verbose
-                Disconnect-EcrRegistry -Verbose
-                try { Auth-ECR $AccessKey $wrongSecret -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -Verbose } catch { $_ }
-            } *>&1 | Out-String -Width 400
+            $watch = Invoke-WithCommandLineWatch {
+                & {
+                    Auth-ECR $AccessKey $SecretKey -SessionToken $token -EndpointUrl $ecr.Uri -PassThru -Verbose -Debug
+                    Auth-ECR $AccessKey $SecretKey -SessionToken $token -EndpointUrl $ecr.Uri -PassThru -Verbose
+                    Get-EcrConnection -Verbose
+                    Disconnect-EcrRegistry -Verbose
+                    try { Auth-ECR $AccessKey $wrongSecret -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -Verbose } catch { $_ }
+                } *>&1 | Out-String -Width 400
+            }
         }
-        finally {
-            $state.Stop = $true
-            $null = $watcher.EndInvoke($handle)
-            $watcher.Dispose()
-            Stop-TestProcess $ecr
-        }
+        finally { Stop-TestProcess $ecr }
+        $streams = $watch.Output
+        $seen = $watch.CommandLines
         $files = @(Get-ChildItem -LiteralPath $env:ECRAUTH_STATE_DIR -Recurse -File -ErrorAction SilentlyContinue | ForEach-Object { Get-Content -Raw $_.FullName })
-        $everything = @($streams) + @($seen.Keys) + $files + ($Error | Out-String)
+        $everything = @($streams) + @($seen) + $files + ($Error | Out-String)
         $text = $everything -join "`n"
-        @($seen.Keys) | Where-Object { $_ -match 'login --username AWS --password-stdin' } | Should -Not -BeNullOrEmpty
+        $seen | Where-Object { $_ -match 'login --username AWS --password-stdin' } | Should -Not -BeNullOrEmpty
         $streams | Should -Match 'Login Succeeded'
         foreach ($secret in $Password, $SecretKey, $token, $wrongSecret) {
             $text.Contains($secret) | Should -BeFalse -Because "'$secret' must not leak"

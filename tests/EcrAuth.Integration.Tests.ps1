@@ -100,29 +100,10 @@ Describe 'Auth-ECR against a local registry' -Tag Integration {
 
     It 'given a login in progress, no process command line ever holds a secret' {
         $null = New-DockerConfig
-        $seen = New-Object 'System.Collections.Concurrent.ConcurrentDictionary[string,byte]'
-        $state = [hashtable]::Synchronized(@{ Stop = $false })
-        $watcher = [powershell]::Create()
-        $null = $watcher.AddScript({
-                param($seen, $state)
-                while (-not $state.Stop) {
-                    foreach ($dir in [System.IO.Directory]::GetDirectories('/proc')) {
-                        try { $bytes = [System.IO.File]::ReadAllBytes("$dir/cmdline") } catch { continue }
-                        if ($bytes.Length) { $null = $seen.TryAdd([Text.Encoding]::UTF8.GetString($bytes).Replace([char]0, ' '), 0) }
-                    }
-                }
-            }).AddArgument($seen).AddArgument($state)
-        $handle = $watcher.BeginInvoke()
-        try {
-            Start-Sleep -Milliseconds 100
+        $watch = Invoke-WithCommandLineWatch {
             Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -SessionToken 'SESSION-SECRET-TOKEN' 6>$null
         }
-        finally {
-            $state.Stop = $true
-            $null = $watcher.EndInvoke($handle)
-            $watcher.Dispose()
-        }
-        $lines = @($seen.Keys)
+        $lines = $watch.CommandLines
         $lines | Where-Object { $_ -match 'docker login --username AWS --password-stdin' } | Should -Not -BeNullOrEmpty -Because 'the watcher must have seen docker run'
         $lines | Where-Object { $_.Contains($Password) } | Should -BeNullOrEmpty
         $lines | Where-Object { $_.Contains($SecretKey) } | Should -BeNullOrEmpty

@@ -58,6 +58,24 @@ impl Call {
     }
 }
 
+/// `ecr_auth_fetch` with every string and the error buffer NULL: only `out` is given.
+fn fetch_with_every_string_null(out: &mut *mut EcrAuthResult) -> EcrAuthStatus {
+    unsafe {
+        ecr_auth_fetch(
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+            0,
+            out,
+            null_mut(),
+            0,
+        )
+    }
+}
+
 fn text(ptr: *const c_char) -> Option<String> {
     (!ptr.is_null()).then(|| unsafe { CStr::from_ptr(ptr) }.to_str().unwrap().to_owned())
 }
@@ -173,20 +191,7 @@ fn null_for_every_required_pointer_is_a_null_pointer_error() {
         assert!(out.is_null());
     }
     // A NULL error buffer is allowed: the status alone is returned.
-    let status = unsafe {
-        ecr_auth_fetch(
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
-            0,
-            &mut out,
-            null_mut(),
-            0,
-        )
-    };
+    let status = fetch_with_every_string_null(&mut out);
     assert_eq!(status, EcrAuthStatus::NullPointer);
 }
 
@@ -306,20 +311,7 @@ fn results_are_independent_and_reusable_until_freed() {
     }
     // A failed call after a successful one resets the out pointer to NULL.
     let mut out = std::ptr::dangling_mut::<EcrAuthResult>();
-    let status = unsafe {
-        ecr_auth_fetch(
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
-            0,
-            &mut out,
-            null_mut(),
-            0,
-        )
-    };
+    let status = fetch_with_every_string_null(&mut out);
     assert_eq!(status, EcrAuthStatus::NullPointer);
     assert!(out.is_null());
 }

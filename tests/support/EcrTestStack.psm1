@@ -144,6 +144,35 @@ exit $ExitCode
     [pscustomobject]@{ Path = $path; ArgsFile = "$record.args"; StdinFile = "$record.stdin"; LogFile = "$record.log" }
 }
 
+function Invoke-WithCommandLineWatch {
+    <# Runs $Script while another runspace records every process command line it sees in
+       /proc/*/cmdline. Returns the script's output and the command lines. #>
+    param([Parameter(Mandatory)] [scriptblock] $Script)
+    $seen = New-Object 'System.Collections.Concurrent.ConcurrentDictionary[string,byte]'
+    $state = [hashtable]::Synchronized(@{ Stop = $false })
+    $watcher = [powershell]::Create()
+    $null = $watcher.AddScript({
+            param($seen, $state)
+            while (-not $state.Stop) {
+                foreach ($dir in [System.IO.Directory]::GetDirectories('/proc')) {
+                    try { $bytes = [System.IO.File]::ReadAllBytes("$dir/cmdline") } catch { continue }
+                    if ($bytes.Length) { $null = $seen.TryAdd([Text.Encoding]::UTF8.GetString($bytes).Replace([char]0, ' '), 0) }
+                }
+            }
+        }).AddArgument($seen).AddArgument($state)
+    $handle = $watcher.BeginInvoke()
+    try {
+        Start-Sleep -Milliseconds 100   # let the watcher start before the script does
+        $output = & $Script
+    }
+    finally {
+        $state.Stop = $true
+        $null = $watcher.EndInvoke($handle)
+        $watcher.Dispose()
+    }
+    [pscustomobject]@{ Output = $output; CommandLines = @($seen.Keys) }
+}
+
 function Use-IsolatedAwsEnvironment {
     <# Sets the process environment so no AWS SDK can reach beyond 127.0.0.1. Returns the previous values. #>
     param([Parameter(Mandatory)] [string] $Directory)
@@ -184,4 +213,5 @@ function Restore-Environment {
 }
 
 Export-ModuleMember -Function Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
-    Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Use-IsolatedAwsEnvironment, Restore-Environment
+    Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Invoke-WithCommandLineWatch, Use-IsolatedAwsEnvironment,
+    Restore-Environment
