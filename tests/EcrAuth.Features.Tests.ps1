@@ -113,6 +113,13 @@ Describe 'Registries' -Tag Integration {
         (Get-Content (Join-Path $bin 'docker.calls.stdin') -Raw).Trim() | Should -Be $Password
     }
 
+    It 'given keys and no -Region, the request is signed for us-east-1' {
+        $null = Use-FakeClients
+        $null = New-DockerConfig
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
+        (Get-MockEcrRequest $Ecr)[-1].region | Should -Be 'us-east-1'
+    }
+
     It 'given -Public, ECR Public''s API is called in us-east-1 and public.ecr.aws is logged in' {
         $bin = Use-FakeClients
         $null = New-DockerConfig

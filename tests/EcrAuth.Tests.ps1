@@ -57,10 +57,11 @@ Describe 'EcrAuth module' -Tag Unit {
         $attribute.Position | Should -Be $Position
     }
 
-    It 'given no -Region, the default is us-east-1' {
-        $ast = (Get-Command Connect-EcrRegistry).ScriptBlock.Ast.Body.ParamBlock
-        $region = $ast.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq 'Region' }
+    It 'given no -Region, the declaration and the help say us-east-1' {
+        $implementation = & (Get-Module EcrAuth) { (Get-Command Invoke-EcrConnect).ScriptBlock.Ast.Body.ParamBlock }
+        $region = $implementation.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq 'Region' }
         $region.DefaultValue.Value | Should -Be 'us-east-1'
+        (Get-Help Connect-EcrRegistry -Parameter Region).defaultValue | Should -Be 'us-east-1'
     }
 
     It 'given the other parameters, they exist with the right types' {
@@ -93,6 +94,58 @@ Describe 'EcrAuth module' -Tag Unit {
         @($help.examples.example).Count | Should -BeGreaterOrEqual 3
         ($help.examples.example[0].code) | Should -Match 'Auth-ECR'
         (Get-Help Auth-ECR).Synopsis | Should -Match 'ECR'
+    }
+
+    It 'given Get-Help, the syntax shows every parameter set with AccessKey and SecretKey first' {
+        $syntax = (Get-Help Connect-EcrRegistry).syntax.syntaxItem
+        @($syntax).Count | Should -Be 4
+        $keys = @($syntax[0].parameter)
+        $keys[0].name | Should -Be 'AccessKey'
+        $keys[0].position | Should -Be '0'
+        $keys[0].required | Should -Be 'true'
+        $keys[1].name | Should -Be 'SecretKey'
+        $keys[2].name | Should -Be 'Region'
+        $keys[2].position | Should -Be '2'
+    }
+
+    It 'given <Command>, Get-Help describes each of its parameters' -TestCases @(
+        @{ Command = 'Connect-EcrRegistry' }, @{ Command = 'Get-EcrLoginPassword' },
+        @{ Command = 'Disconnect-EcrRegistry' }, @{ Command = 'Get-EcrConnection' }
+    ) {
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters
+        foreach ($name in (Get-Command $Command).Parameters.Keys | Where-Object { $common -notcontains $_ }) {
+            $text = (Get-Help $Command -Parameter $name).description.Text -join ' '
+            $text | Should -Not -BeNullOrEmpty -Because "-$name of $Command needs help text"
+        }
+    }
+
+    It 'given the help sources, the committed en-US/EcrAuth-help.xml is up to date (./build.ps1 Help)' {
+        $fresh = Join-Path (New-TestDirectory) 'EcrAuth-help.xml'
+        & $Pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot '../module/Export-EcrAuthHelp.ps1') -OutFile $fresh
+        $LASTEXITCODE | Should -Be 0
+        (Get-Content -LiteralPath $fresh -Raw) | Should -BeExactly (Get-Content -LiteralPath (Join-Path $ModulePath 'en-US/EcrAuth-help.xml') -Raw)
+    }
+
+    It 'given a partial parameter name, tab completion offers the parameter' {
+        $line = 'Auth-ECR -Acc'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain '-AccessKey'
+    }
+
+    It 'given the root module, it holds only the four command shells (what Import-Module parses)' {
+        # Each extra construct here costs milliseconds at every import (benches/bench.ps1).
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $ModulePath 'EcrAuth.psm1'), [ref]$null, [ref]$null)
+        @($ast.EndBlock.Statements | ForEach-Object { $_.GetType().Name } | Select-Object -Unique) | Should -Be @('FunctionDefinitionAst')
+        @($ast.EndBlock.Statements.Name) | Should -Be @('Connect-EcrRegistry', 'Get-EcrLoginPassword', 'Disconnect-EcrRegistry', 'Get-EcrConnection')
+        foreach ($function in $ast.EndBlock.Statements) {
+            $function.Body.ParamBlock.Parameters.Count | Should -Be 0
+            $function.Body.FindAll({ param($n) $n -is [System.Management.Automation.Language.TryStatementAst] }, $true) | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'given a fresh shell, importing loads no implementation until a command is first used' {
+        $script = "Import-Module '$ModulePath'; `$m = Get-Module EcrAuth; [bool](& `$m { Get-Command Invoke-EcrConnect -ErrorAction Ignore }); " +
+        "`$null = (Get-Command Connect-EcrRegistry).Parameters; [bool](& `$m { Get-Command Invoke-EcrConnect -ErrorAction Ignore })"
+        & $Pwsh -NoProfile -NonInteractive -Command $script | Should -Be @('False', 'True')
     }
 
     It 'given the module files, they use no syntax Windows PowerShell 5.1 lacks' {

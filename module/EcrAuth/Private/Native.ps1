@@ -1,6 +1,9 @@
 # The native library (libecr_auth), bound with P/Invoke on first use.
 # Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
 
+# The P/Invoke type, built on first use (Get-EcrNative).
+$script:EcrNative = $null
+
 # Native status codes (include/ecr_auth.h) -> error id, category and exception type.
 $script:EcrStatus = @{
     1  = @('InvalidArgument', 'InvalidArgument', [System.ArgumentException])
