@@ -5,8 +5,10 @@ EcrAuth's benchmarks, against its peers in the same run, on a local stack (127.0
 .DESCRIPTION
 Starts Debian's docker-registry (htpasswd) and the mock ECR endpoint (tests/support), then
 measures, printing medians and ratios:
-  - Import-Module EcrAuth in fresh processes (Stopwatch around the import, after another
-    module was imported), next to an empty manifest module;
+  - Import-Module EcrAuth in fresh processes (Stopwatch around the import), next to a
+    one-function script module and an empty manifest module: after PSReadLine (loaded in every
+    interactive pwsh before $PROFILE runs), after an empty manifest module, and inside a real
+    interactive pwsh's $PROFILE;
   - a login in a warm shell: Auth-ECR (first call, repeated calls) vs `docker login` alone
     vs `aws ecr get-login-password | docker login` (AWS CLI from .venv or PATH, if present);
   - fetch+decode alone through the C ABI (benches/fetch_bench.c) vs `aws ecr get-login-password`;
@@ -18,11 +20,19 @@ Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip inst
 .PARAMETER Iterations
 Repetitions per measurement (processes for the import benchmark).
 
+.PARAMETER Only
+Run only these measurements (Import, Login, Repeat, Registries, Fetch); default: all.
+
 .PARAMETER CleanBuild
 Also time a clean `cargo build --release` in a temporary target folder (about 5 minutes on 2 cores).
 #>
 [CmdletBinding()]
-param([int] $Iterations = 20, [switch] $CleanBuild)
+param(
+    [int] $Iterations = 20,
+    [switch] $CleanBuild,
+    [ValidateSet('Import', 'Login', 'Repeat', 'Registries', 'Fetch')]
+    [string[]] $Only
+)
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -50,22 +60,60 @@ function Get-RowMs([string] $Name) {
 }
 
 function Measure-Import {
+    # Import-Module EcrAuth next to the cheapest script module (one function) and an empty
+    # manifest module, each sample in a fresh pwsh, a Stopwatch around Import-Module alone:
+    #  - after PSReadLine, which an interactive pwsh has loaded when $PROFILE runs (the target's setting);
+    #  - after an empty manifest module, which leaves PowerShell's script-module path cold;
+    #  - inside a real interactive pwsh's $PROFILE, through `script` (util-linux), when present.
     $dir = New-TestDirectory
-    foreach ($name in 'WarmUpModule', 'EmptyManifestModule') {
+    foreach ($name in 'WarmUpModule', 'EmptyManifestModule', 'OneFunctionModule') {
         $null = New-Item -ItemType Directory -Path (Join-Path $dir $name)
         New-ModuleManifest -Path (Join-Path $dir "$name/$name.psd1") -ModuleVersion 1.0.0
     }
-    $script = @"
-Import-Module '$dir/WarmUpModule'
-`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '{0}'; `$w.Stop()
-`$w.Elapsed.TotalMilliseconds
-"@
-    foreach ($case in @(@{ Name = 'Import-Module EcrAuth'; Path = $ModulePath }, @{ Name = 'Import-Module (empty manifest module)'; Path = "$dir/EmptyManifestModule" })) {
-        $times = foreach ($i in 1..$Iterations) { [double](& $Pwsh -NoProfile -NonInteractive -Command ($script -f $case.Path)) }
-        Add-Row $case.Name $times '' 'fresh pwsh per sample, after another import'
+    New-ModuleManifest -Path (Join-Path $dir 'OneFunctionModule/OneFunctionModule.psd1') -ModuleVersion 1.0.0 `
+        -RootModule OneFunctionModule.psm1 -FunctionsToExport Get-Greeting -CmdletsToExport @() -VariablesToExport @() -AliasesToExport @()
+    Set-Content -LiteralPath (Join-Path $dir 'OneFunctionModule/OneFunctionModule.psm1') -Value 'function Get-Greeting { param([string] $Name) "Hello, $Name" }'
+    $cases = [ordered]@{ 'EcrAuth' = $ModulePath; 'one-function script module' = "$dir/OneFunctionModule"; 'empty manifest module' = "$dir/EmptyManifestModule" }
+    $settings = [ordered]@{ 'after PSReadLine' = 'PSReadLine'; 'after an empty manifest module' = "$dir/WarmUpModule" }
+    foreach ($setting in $settings.Keys) {
+        foreach ($case in $cases.Keys) {
+            $script = "Import-Module '$($settings[$setting])'; `$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($cases[$case])'; `$w.Stop(); `$w.Elapsed.TotalMilliseconds"
+            $times = foreach ($i in 1..$Iterations) { [double](& $Pwsh -NoProfile -NonInteractive -Command $script) }
+            $peer = if ($case -eq 'EcrAuth') { "Import-Module one-function script module ($setting)" } else { '' }
+            Add-Row "Import-Module $case ($setting)" $times $peer 'fresh pwsh per sample'
+        }
     }
-    Remove-Item -LiteralPath $dir -Recurse -Force
+    $scriptCommand = Get-Command script -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $scriptCommand -or (Test-EcrBenchWindows)) { Write-Host 'Skipping the interactive $PROFILE setting: no `script` command.'; return }
+    # A real interactive pwsh (a pseudo-terminal from `script`) whose profile times the import,
+    # appends it to a file and exits at once. HOME/XDG_CONFIG_HOME point at a temp profile folder.
+    $profileHome = Join-Path $dir 'home'
+    $profileDir = Join-Path $profileHome '.config/powershell'
+    $null = New-Item -ItemType Directory -Force -Path $profileDir
+    $saved = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+    $env:HOME = $profileHome; $env:XDG_CONFIG_HOME = Join-Path $profileHome '.config'
+    try {
+        foreach ($case in $cases.Keys) {
+            $results = Join-Path $dir 'profile-times.txt'
+            Remove-Item -LiteralPath $results -ErrorAction SilentlyContinue
+            Set-Content -LiteralPath (Join-Path $profileDir 'Microsoft.PowerShell_profile.ps1') -Value @"
+`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($cases[$case])'; `$w.Stop()
+[IO.File]::AppendAllText('$results', [string]`$w.Elapsed.TotalMilliseconds + "``n")
+[Environment]::Exit(0)
+"@
+            foreach ($i in 1..$Iterations) { $null = & $scriptCommand.Source -qec "'$Pwsh' -NoLogo" /dev/null }
+            $times = @(Get-Content -LiteralPath $results | ForEach-Object { [double]$_ })
+            $peer = if ($case -eq 'EcrAuth') { 'Import-Module one-function script module (in an interactive $PROFILE)' } else { '' }
+            Add-Row "Import-Module $case (in an interactive `$PROFILE)" $times $peer 'fresh interactive pwsh per sample'
+        }
+    }
+    finally {
+        $env:HOME = $saved.HOME; $env:XDG_CONFIG_HOME = $saved.XDG_CONFIG_HOME
+        Remove-Item -LiteralPath $dir -Recurse -Force
+    }
 }
+
+function Test-EcrBenchWindows { ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows }
 
 function Measure-Login($Stack) {
     $aws = @((Join-Path $Root '.venv/bin/aws'), (Get-Command aws -CommandType Application -ErrorAction SilentlyContinue | Select-Object -ExpandProperty Source -First 1)) |
@@ -187,11 +235,11 @@ $stack = [pscustomobject]@{ Password = [guid]::NewGuid().ToString('n'); Registry
 try {
     $stack.Registry = Start-TestRegistry -Password $stack.Password
     $stack.Ecr = Start-MockEcr -ProxyEndpoint "http://$($stack.Registry.Host)" -Password $stack.Password
-    Measure-Import
-    Measure-Login $stack
-    Measure-Repeat $stack
-    Measure-Registries $stack
-    Measure-Fetch $stack
+    if (-not $Only -or $Only -contains 'Import') { Measure-Import }
+    if (-not $Only -or $Only -contains 'Login') { Measure-Login $stack }
+    if (-not $Only -or $Only -contains 'Repeat') { Measure-Repeat $stack }
+    if (-not $Only -or $Only -contains 'Registries') { Measure-Registries $stack }
+    if (-not $Only -or $Only -contains 'Fetch') { Measure-Fetch $stack }
 }
 finally {
     Stop-TestProcess $stack.Ecr

@@ -30,12 +30,20 @@ function script:Import-EcrPrivate {
     }
 }
 
+function script:Get-EcrCommonParameterName {
+    # What PowerShell adds to every advanced function with -WhatIf support (Verbose, ErrorAction,
+    # ..., WhatIf, Confirm), asked of PowerShell itself so that 5.1 and 7.x each give their own.
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param()
+    (Get-Command -Name Get-EcrCommonParameterName -CommandType Function).Parameters.Keys
+}
+
 function script:Get-EcrDynamicParameter {
     # The public command's parameters: the implementation's, minus -Cmdlet and the common
     # parameters (the shell has its own). New objects per call: the binder stores values in them.
     param([string] $Command)
     if (-not $script:EcrParameterMetadata.ContainsKey($Command)) {
-        $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters)
+        $common = Get-EcrCommonParameterName
         $script:EcrParameterMetadata[$Command] = @((Get-Command -Name $script:EcrImplementation[$Command] -CommandType Function).Parameters.Values |
                 Where-Object { $_.Name -ne 'Cmdlet' -and $common -notcontains $_.Name })
     }
