@@ -30,13 +30,17 @@ Also time a clean `cargo build --release` in a temporary target folder (about 5 
 param(
     [int] $Iterations = 20,
     [switch] $CleanBuild,
-    [ValidateSet('Import', 'Login', 'Repeat', 'Registries', 'Fetch')]
+    # From bash, `-Only Login,Repeat` arrives as one word: split on commas below.
     [string[]] $Only
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 $Root = Split-Path -Parent $PSScriptRoot
+$Only = @($Only -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+foreach ($name in $Only) {
+    if ('Import', 'Login', 'Repeat', 'Registries', 'Fetch' -notcontains $name) { throw "Unknown measurement '$name'; expected Import, Login, Repeat, Registries or Fetch." }
+}
 Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
 $ModulePath = Join-Path $Root 'module/EcrAuth'
 $Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
