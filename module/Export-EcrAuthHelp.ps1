@@ -25,7 +25,7 @@ Set-StrictMode -Version 3.0
 $module = Import-Module (Join-Path $PSScriptRoot 'EcrAuth') -Force -PassThru
 $null = (Get-Command Connect-EcrRegistry).Parameters   # first use: loads Private/Commands.ps1
 $implementations = & $module { $script:EcrImplementation }
-$common = @(& $module { Get-EcrCommonParameterName } | Where-Object { 'WhatIf', 'Confirm' -notcontains $_ })
+$common = @([System.Management.Automation.Cmdlet]::CommonParameters)   # PowerShell 7 (build time)
 $shouldProcessText = @{
     WhatIf  = 'Shows what would happen if the command runs. The command does not run.'
     Confirm = 'Prompts you for confirmation before running the command.'

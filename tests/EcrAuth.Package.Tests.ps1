@@ -37,11 +37,11 @@ Publish-PSResource -NupkgPath '$($package[0].FullName)' -Repository EcrAuthLocal
 Install-PSResource -Name EcrAuth -Repository EcrAuthLocal -Scope CurrentUser -TrustRepository
 Import-Module EcrAuth
 (Get-Module EcrAuth).ModuleBase
+@((Get-Help Auth-ECR).syntax.syntaxItem).Count
 Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | ForEach-Object Registry
 "@
         $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; HOME = $env:HOME; DOCKER_CONFIG = $env:DOCKER_CONFIG }
         try {
-            # A fresh user scope: PSResourceGet's repository list and CurrentUser modules live under it.
             # A fresh user scope. PSResourceGet installs CurrentUser modules under
             # HOME/.local/share while PowerShell searches XDG_DATA_HOME: keep the two equal.
             $env:HOME = $dataHome
@@ -55,9 +55,10 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
             foreach ($name in $previous.Keys) { [Environment]::SetEnvironmentVariable($name, $previous[$name]) }
         }
         $exit | Should -Be 0 -Because ($result | Out-String)
-        $result[-2] | Should -BeLike "$dataHome*" -Because "the module must come from the temp user scope"
+        $result[-3] | Should -BeLike "$dataHome*" -Because "the module must come from the temp user scope"
+        $result[-2] | Should -Be '4' -Because 'the installed help (en-US/EcrAuth-help.xml) shows the four parameter sets'
         $result[-1] | Should -Be $Registry.Host
-        Test-Path (Join-Path $result[-2] 'linux-x64/libecr_auth.so') | Should -BeTrue
+        Test-Path (Join-Path $result[-3] 'linux-x64/libecr_auth.so') | Should -BeTrue
         (Get-Content -Raw (Join-Path $docker 'config.json')) | Should -Match ([regex]::Escape($Registry.Host))
     }
 }

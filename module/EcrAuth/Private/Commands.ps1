@@ -6,7 +6,8 @@
 # `./build.ps1 Help`. Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
 
 # Dot-sourced on every binding of a public command: define things once per import.
-if (Get-Variable -Name EcrCommandsLoaded -Scope Script -ValueOnly -ErrorAction Ignore) { return }
+# (Not Get-Variable: that would autoload Microsoft.PowerShell.Utility, ~200 ms, at first use.)
+if ($ExecutionContext.SessionState.PSVariable.GetValue('EcrCommandsLoaded')) { return }
 
 # Public command -> the function here that implements it (and declares its parameters).
 $script:EcrImplementation = [ordered]@{
@@ -30,28 +31,25 @@ function script:Import-EcrPrivate {
     }
 }
 
-function script:Get-EcrCommonParameterName {
-    # What PowerShell adds to every advanced function with -WhatIf support (Verbose, ErrorAction,
-    # ..., WhatIf, Confirm), asked of PowerShell itself so that 5.1 and 7.x each give their own.
-    [CmdletBinding(SupportsShouldProcess = $true)]
-    param()
-    (Get-Command -Name Get-EcrCommonParameterName -CommandType Function).Parameters.Keys
-}
-
 function script:Get-EcrDynamicParameter {
-    # The public command's parameters: the implementation's, minus -Cmdlet and the common
-    # parameters (the shell has its own). New objects per call: the binder stores values in them.
+    # The public command's parameters: those declared by its implementation, minus -Cmdlet
+    # (common parameters are the shell's own). New objects per call: the binder stores values
+    # in them. Engine APIs and ::new, not Get-Command/New-Object/Where-Object: this runs at every
+    # call and tab completion, and its first run is part of the first call's cost.
     param([string] $Command)
-    if (-not $script:EcrParameterMetadata.ContainsKey($Command)) {
-        $common = Get-EcrCommonParameterName
-        $script:EcrParameterMetadata[$Command] = @((Get-Command -Name $script:EcrImplementation[$Command] -CommandType Function).Parameters.Values |
-                Where-Object { $_.Name -ne 'Cmdlet' -and $common -notcontains $_.Name })
+    $metadata = $script:EcrParameterMetadata[$Command]
+    if (-not $metadata) {
+        $implementation = $ExecutionContext.InvokeCommand.GetCommand($script:EcrImplementation[$Command], 'Function')
+        $all = $implementation.Parameters
+        $metadata = foreach ($declared in $implementation.ScriptBlock.Ast.Body.ParamBlock.Parameters) {
+            $name = $declared.Name.VariablePath.UserPath
+            if ($name -ne 'Cmdlet') { $all[$name] }
+        }
+        $script:EcrParameterMetadata[$Command] = $metadata
     }
-    # ::new, not New-Object: this runs at every call and tab completion (0.1 ms instead of 3 ms).
     $parameters = [System.Management.Automation.RuntimeDefinedParameterDictionary]::new()
-    foreach ($metadata in $script:EcrParameterMetadata[$Command]) {
-        $parameter = [System.Management.Automation.RuntimeDefinedParameter]::new($metadata.Name, $metadata.ParameterType, $metadata.Attributes)
-        $parameters.Add($metadata.Name, $parameter)
+    foreach ($parameter in $metadata) {
+        $parameters.Add($parameter.Name, [System.Management.Automation.RuntimeDefinedParameter]::new($parameter.Name, $parameter.ParameterType, $parameter.Attributes))
     }
     $parameters
 }
