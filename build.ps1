@@ -234,7 +234,7 @@ function Invoke-Package {
 
 function Invoke-Help {
     # In a child process: the generator imports the module and loads its implementations.
-    $shell = Get-Command pwsh, powershell -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    $shell = Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1   # PowerShell 7
     Invoke-Native $shell.Source @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'module/Export-EcrAuthHelp.ps1'))
     Write-Host "Wrote $(Join-Path $ModuleSource 'en-US/EcrAuth-help.xml')" -ForegroundColor Green
 }

@@ -10,12 +10,13 @@ Private/Commands.ps1 (synopsis, description, parameter texts, examples, links) a
 command's parameter metadata (sets, types, positions, aliases, pipeline input). A parameter
 without its own text takes the text of the same parameter of another command.
 
-Run through `./build.ps1 Help`; a test fails when the committed file is stale. Build-time only:
-this script is not part of the module.
+Run through `./build.ps1 Help`; a test fails when the committed file is stale. Build-time only
+(PowerShell 7): this script is not part of the module.
 
 .PARAMETER OutFile
 Where to write the MAML file.
 #>
+#Requires -Version 7.0
 [CmdletBinding()]
 param([string] $OutFile = (Join-Path $PSScriptRoot 'EcrAuth/en-US/EcrAuth-help.xml'))
 
@@ -41,10 +42,12 @@ function Get-ImplementationHelp([string] $Name) {
     $definition = & $module { param($n) (Get-Command -Name $n -CommandType Function).ScriptBlock.Ast } $Name
     $help = $definition.GetHelpContent()
     $defaults = @{}
+    $order = @()
     foreach ($parameter in $definition.Body.ParamBlock.Parameters) {
+        $order += $parameter.Name.VariablePath.UserPath
         if ($parameter.DefaultValue) { $defaults[$parameter.Name.VariablePath.UserPath] = $parameter.DefaultValue.Extent.Text.Trim("'") }
     }
-    [pscustomobject]@{ Help = $help; Defaults = $defaults }
+    [pscustomobject]@{ Help = $help; Defaults = $defaults; Order = $order }
 }
 
 $sources = [ordered]@{}
@@ -77,6 +80,7 @@ $settings.Encoding = New-Object System.Text.UTF8Encoding($false)
 $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $OutFile)
 $temp = "$OutFile.tmp"
 $writer = [System.Xml.XmlWriter]::Create($temp, $settings)
+try {
 
 function Write-Para([string] $Text) {
     foreach ($para in Get-Paragraph $Text) { $writer.WriteElementString('maml', 'para', $maml, $para) }
@@ -93,7 +97,8 @@ function Write-Parameter([object] $Source, [System.Management.Automation.Command
     $writer.WriteStartElement('command', 'parameter', $cmd)
     $writer.WriteAttributeString('required', $Parameter.IsMandatory.ToString().ToLowerInvariant())
     $writer.WriteAttributeString('variableLength', 'true')
-    $writer.WriteAttributeString('globbing', 'false')
+    $wildcards = [bool]($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+    $writer.WriteAttributeString('globbing', $wildcards.ToString().ToLowerInvariant())
     $pipeline = if ($Parameter.ValueFromPipelineByPropertyName) { 'True (ByPropertyName)' } elseif ($Parameter.ValueFromPipeline) { 'True (ByValue)' } else { 'False' }
     $writer.WriteAttributeString('pipelineInput', $pipeline)
     $writer.WriteAttributeString('position', $Position)
@@ -157,27 +162,27 @@ foreach ($name in $sources.Keys) {
 
     # Syntax: one item per parameter set, default set first, positional parameters in order.
     $writer.WriteStartElement('command', 'syntax', $cmd)
-    $sets = @($info.ParameterSets | Sort-Object { -not $_.IsDefault }, Name)
+    $sets = @($info.ParameterSets | Sort-Object -Stable { -not $_.IsDefault }, Name)
     foreach ($set in $sets) {
         $writer.WriteStartElement('command', 'syntaxItem', $cmd)
         $writer.WriteElementString('maml', 'name', $maml, $name)
         $ordered = @($set.Parameters | Where-Object { $common -notcontains $_.Name } |
-                Sort-Object { if ($_.Position -ge 0) { $_.Position } else { [int]::MaxValue } }, { -not $_.IsMandatory }, { $shouldProcessText.ContainsKey($_.Name) })
+                Sort-Object -Stable { if ($_.Position -ge 0) { $_.Position } else { [int]::MaxValue } }, { -not $_.IsMandatory }, { $shouldProcessText.ContainsKey($_.Name) })
         foreach ($parameter in $ordered) { Write-Parameter $source $parameter (Get-Position $parameter) }
         $writer.WriteEndElement()
     }
     $writer.WriteEndElement()
 
-    # Parameters: each once, in declaration order (-WhatIf and -Confirm last), with its position in the default set.
+    # Parameters: each once, in declaration order, then -WhatIf and -Confirm.
     $writer.WriteStartElement('command', 'parameters', $cmd)
-    $seen = @{}
+    $unique = [ordered]@{}
     foreach ($set in $sets) {
-        foreach ($parameter in @($set.Parameters | Sort-Object { $shouldProcessText.ContainsKey($_.Name) })) {
-            if ($common -contains $parameter.Name -or $seen.ContainsKey($parameter.Name)) { continue }
-            $seen[$parameter.Name] = $true
-            Write-Parameter $source $parameter (Get-Position $parameter)
+        foreach ($parameter in $set.Parameters) {
+            if ($common -notcontains $parameter.Name -and -not $unique.Contains($parameter.Name)) { $unique[$parameter.Name] = $parameter }
         }
     }
+    $declared = @($unique.Values | Sort-Object -Stable { $i = [array]::IndexOf($source.Order, $_.Name); if ($i -ge 0) { $i } else { [int]::MaxValue } })
+    foreach ($parameter in $declared) { Write-Parameter $source $parameter (Get-Position $parameter) }
     $writer.WriteEndElement()
 
     $writer.WriteStartElement('command', 'inputTypes', $cmd)
@@ -235,5 +240,11 @@ $writer.WriteEndElement()
 $writer.WriteEndDocument()
 $writer.Close()
 Move-Item -LiteralPath $temp -Destination $OutFile -Force
-Remove-Module $module
+}
+finally {
+    # Never leave a half-written file in the module folder (Install and Package copy it whole).
+    $writer.Close()
+    Remove-Item -LiteralPath $temp -Force -ErrorAction SilentlyContinue
+    Remove-Module $module
+}
 Write-Verbose "Wrote $OutFile"

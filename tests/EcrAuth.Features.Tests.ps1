@@ -294,6 +294,14 @@ Describe 'Log out and status' -Tag Integration {
         Disconnect-EcrRegistry -Registry 123456789012.dkr.ecr.us-east-1.amazonaws.com -Client helm 6>$null
         Get-Content (Join-Path $bin 'helm.calls.args') | Should -Be 'registry logout 123456789012.dkr.ecr.us-east-1.amazonaws.com'
     }
+
+    It 'given piped objects with and without a Client, each is logged out with its own client' {
+        $bin = Use-FakeClients
+        [pscustomobject]@{ Registry = 'a.example'; Client = 'podman' }, [pscustomobject]@{ Registry = 'b.example' } |
+            Disconnect-EcrRegistry 6>$null
+        Get-Content (Join-Path $bin 'podman.calls.args') | Should -Be 'logout a.example'
+        Get-Content (Join-Path $bin 'docker.calls.args') | Should -Be 'logout b.example'
+    }
 }
 
 Describe 'Networks' -Tag Integration {

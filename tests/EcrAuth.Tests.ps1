@@ -142,6 +142,23 @@ Describe 'EcrAuth module' -Tag Unit {
         }
     }
 
+    It 'given a user''s global strict mode and a global EcrCommandsLoaded, the commands still work, also after -Force' {
+        $script = "Set-StrictMode -Version Latest; `$global:EcrCommandsLoaded = 1; Import-Module '$ModulePath'; " +
+        "Auth-ECR AKIDEXAMPLE secret -WhatIf 6>`$null; Import-Module '$ModulePath' -Force; Get-EcrConnection -Registry none.example; 'done'"
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
+        $output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Should -BeNullOrEmpty
+        $output[-1] | Should -Be 'done'
+    }
+
+    It 'given Get-Help, parameters come in declaration order and Get-EcrConnection -Registry is a positional wildcard' {
+        $names = @((Get-Help Connect-EcrRegistry -Full).parameters.parameter.name)
+        $names[0..2] | Should -Be @('AccessKey', 'SecretKey', 'Credential')
+        $names[-2..-1] | Should -Be @('WhatIf', 'Confirm')
+        $registry = Get-Help Get-EcrConnection -Parameter Registry
+        $registry.position | Should -Be '0'
+        $registry.globbing | Should -Be 'true'
+    }
+
     It 'given a fresh shell, importing loads no implementation until a command is first used' {
         $script = "Import-Module '$ModulePath'; `$m = Get-Module EcrAuth; [bool](& `$m { Get-Command Invoke-EcrConnect -ErrorAction Ignore }); " +
         "`$null = (Get-Command Connect-EcrRegistry).Parameters; [bool](& `$m { Get-Command Invoke-EcrConnect -ErrorAction Ignore })"

@@ -3,8 +3,9 @@
 # Import-Module parses this file in every $PROFILE that imports EcrAuth, so it holds only thin
 # shells of the four public commands. Each shell's parameters come from its implementation in
 # Private/Commands.ps1 (a dynamicparam block, which runs on first use: a call, tab completion,
-# Get-Command), and its end block calls that implementation with the shell's own $PSCmdlet, so
-# errors, -Verbose and -WhatIf belong to the public command. Help: en-US/EcrAuth-help.xml.
+# Get-Command), and its end block hands the shell's own $PSCmdlet and bound parameters to that
+# implementation (Invoke-EcrCommand), so errors, -Verbose and -WhatIf belong to the public
+# command. Help: en-US/EcrAuth-help.xml.
 #
 # Why: on a PowerShell whose engine is not precompiled (ReadyToRun), the parser is JIT-compiled
 # as it meets each construct; the full param blocks, a try/catch, or a Set-StrictMode call here
@@ -18,7 +19,7 @@ function Connect-EcrRegistry {
     [Alias('Auth-ECR')]
     param()
     dynamicparam { . $PSScriptRoot/Private/Commands.ps1; Get-EcrDynamicParameter Connect-EcrRegistry }
-    end { Invoke-EcrConnect -Cmdlet $PSCmdlet @PSBoundParameters }
+    end { Invoke-EcrCommand $PSCmdlet $PSBoundParameters }
 }
 
 function Get-EcrLoginPassword {
@@ -28,7 +29,7 @@ function Get-EcrLoginPassword {
     [OutputType('EcrAuth.Login')]
     param()
     dynamicparam { . $PSScriptRoot/Private/Commands.ps1; Get-EcrDynamicParameter Get-EcrLoginPassword }
-    end { Invoke-EcrGetLoginPassword -Cmdlet $PSCmdlet @PSBoundParameters }
+    end { Invoke-EcrCommand $PSCmdlet $PSBoundParameters }
 }
 
 function Disconnect-EcrRegistry {
@@ -36,7 +37,7 @@ function Disconnect-EcrRegistry {
     [CmdletBinding(SupportsShouldProcess = $true)]
     param()
     dynamicparam { . $PSScriptRoot/Private/Commands.ps1; Get-EcrDynamicParameter Disconnect-EcrRegistry }
-    process { Invoke-EcrDisconnect -Cmdlet $PSCmdlet @PSBoundParameters }
+    process { Invoke-EcrCommand $PSCmdlet $PSBoundParameters }
 }
 
 function Get-EcrConnection {
@@ -45,5 +46,5 @@ function Get-EcrConnection {
     [OutputType('EcrAuth.Connection')]
     param()
     dynamicparam { . $PSScriptRoot/Private/Commands.ps1; Get-EcrDynamicParameter Get-EcrConnection }
-    end { Invoke-EcrGetConnection -Cmdlet $PSCmdlet @PSBoundParameters }
+    end { Invoke-EcrCommand $PSCmdlet $PSBoundParameters }
 }

@@ -6,8 +6,9 @@
 # `./build.ps1 Help`. Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
 
 # Dot-sourced on every binding of a public command: define things once per import.
-# (Not Get-Variable: that would autoload Microsoft.PowerShell.Utility, ~200 ms, at first use.)
-if ($ExecutionContext.SessionState.PSVariable.GetValue('EcrCommandsLoaded')) { return }
+# (Not Get-Variable: that would autoload Microsoft.PowerShell.Utility, ~150 ms, at first use.
+# script: so that a global variable of the same name cannot stand in for it.)
+if ($ExecutionContext.SessionState.PSVariable.GetValue('script:EcrCommandsLoaded')) { return }
 
 # Public command -> the function here that implements it (and declares its parameters).
 $script:EcrImplementation = [ordered]@{
@@ -52,6 +53,17 @@ function script:Get-EcrDynamicParameter {
         $parameters.Add($parameter.Name, [System.Management.Automation.RuntimeDefinedParameter]::new($parameter.Name, $parameter.ParameterType, $parameter.Attributes))
     }
     $parameters
+}
+
+function script:Invoke-EcrCommand {
+    # Runs the implementation of the public command $Cmdlet with the parameters bound to it.
+    # Pipeline input can leave a parameter bound to $null for a later object that lacks the
+    # property (e.g. Client); such entries are dropped so the implementation's defaults apply.
+    param([System.Management.Automation.PSCmdlet] $Cmdlet, [System.Collections.IDictionary] $Bound)
+    $arguments = @{}
+    foreach ($name in $Bound.Keys) { if ($null -ne $Bound[$name]) { $arguments[$name] = $Bound[$name] } }
+    $implementation = $script:EcrImplementation[$Cmdlet.MyInvocation.MyCommand.Name]
+    & $implementation -Cmdlet $Cmdlet @arguments
 }
 
 function script:Invoke-EcrConnect {
@@ -497,6 +509,8 @@ function script:Invoke-EcrGetConnection {
         [Parameter(Mandatory = $true)]
         [System.Management.Automation.PSCmdlet] $Cmdlet,
 
+        [Parameter(Position = 0)]
+        [SupportsWildcards()]
         [string] $Registry = '*'
     )
     Set-StrictMode -Version 3.0

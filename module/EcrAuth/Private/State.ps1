@@ -118,7 +118,7 @@ function script:Save-EcrStateRecord {
     param([string] $Key, [hashtable] $Spec, [object[]] $Logins)
     $dir = Get-EcrStateDirectory
     if (-not (Test-Path -LiteralPath $dir)) {
-        $null = New-Item -ItemType Directory -Force -Path $dir
+        $null = New-Item -ItemType Directory -Force -Path $dir -Confirm:$false -WhatIf:$false
         Protect-EcrPath (Split-Path -Parent $dir) '700'
         Protect-EcrPath $dir '700'
     }
@@ -143,7 +143,7 @@ function script:Save-EcrStateRecord {
     }
     catch [System.IO.IOException] {
         # Another shell wrote the same record at the same moment; theirs is as good as ours.
-        Remove-Item -LiteralPath $temporary -Force -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $temporary -Force -ErrorAction SilentlyContinue -Confirm:$false -WhatIf:$false
     }
 }
 
@@ -169,6 +169,6 @@ function script:Remove-EcrStateRegistry {
     # Forgets $Registry (for $Client) in every record; removes records left empty.
     param([string] $Registry, [string] $Client)
     foreach ($item in @(Get-EcrStateRecord | Where-Object { $_.Registry -eq $Registry -and $_.Client -eq $Client })) {
-        Remove-Item -LiteralPath $item.StateFile -Force -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $item.StateFile -Force -ErrorAction SilentlyContinue -Confirm:$false -WhatIf:$false
     }
 }
