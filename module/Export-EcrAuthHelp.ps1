@@ -193,7 +193,7 @@ foreach ($name in $sources.Keys) {
     $writer.WriteEndElement(); $writer.WriteEndElement(); $writer.WriteEndElement()
 
     $writer.WriteStartElement('command', 'returnValues', $cmd)
-    $outputs = @($info.OutputType | Where-Object { $_ } | ForEach-Object { $_.Name })
+    $outputs = @(& $module { param($n) (Get-Command -Name $n -CommandType Function).OutputType } $implementations[$name] | Where-Object { $_ } | ForEach-Object { $_.Name })
     if (-not $outputs) { $outputs = @('None') }
     foreach ($output in $outputs) {
         $writer.WriteStartElement('command', 'returnValue', $cmd)

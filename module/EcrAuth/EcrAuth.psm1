@@ -10,12 +10,12 @@
 # Why: on a PowerShell whose engine is not precompiled (ReadyToRun), the parser is JIT-compiled
 # as it meets each construct; the full param blocks, a try/catch, or a Set-StrictMode call here
 # each cost 5-30 ms at import (benches/bench.ps1 measures the import). Keep it that way: no
-# statements outside the functions, no cmdlet calls, nothing but what each shell needs.
+# statements outside the functions, no cmdlet calls, nothing but what each shell needs (even
+# [OutputType] costs ~2 ms here: the implementations declare it, and the help shows it).
 
 function Connect-EcrRegistry {
     # .ExternalHelp EcrAuth-help.xml
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'Keys')]
-    [OutputType('EcrAuth.Login')]
     [Alias('Auth-ECR')]
     param()
     dynamicparam { . $PSScriptRoot/Private/Commands.ps1; Get-EcrDynamicParameter Connect-EcrRegistry }
@@ -25,8 +25,6 @@ function Connect-EcrRegistry {
 function Get-EcrLoginPassword {
     # .ExternalHelp EcrAuth-help.xml
     [CmdletBinding(DefaultParameterSetName = 'Keys')]
-    [OutputType([string])]
-    [OutputType('EcrAuth.Login')]
     param()
     dynamicparam { . $PSScriptRoot/Private/Commands.ps1; Get-EcrDynamicParameter Get-EcrLoginPassword }
     end { Invoke-EcrCommand $PSCmdlet $PSBoundParameters }
@@ -43,7 +41,6 @@ function Disconnect-EcrRegistry {
 function Get-EcrConnection {
     # .ExternalHelp EcrAuth-help.xml
     [CmdletBinding()]
-    [OutputType('EcrAuth.Connection')]
     param()
     dynamicparam { . $PSScriptRoot/Private/Commands.ps1; Get-EcrDynamicParameter Get-EcrConnection }
     end { Invoke-EcrCommand $PSCmdlet $PSBoundParameters }
