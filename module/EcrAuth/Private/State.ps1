@@ -9,11 +9,11 @@ $script:EcrReuseMargin = [TimeSpan]::FromMinutes(15)
 
 function script:Get-EcrStateDirectory {
     if ($env:ECRAUTH_STATE_DIR) { $base = $env:ECRAUTH_STATE_DIR }
-    elseif (Test-EcrWindows) { $base = Join-Path $env:LOCALAPPDATA 'EcrAuth' }
-    elseif ($IsMacOS) { $base = Join-Path $HOME 'Library/Caches/EcrAuth' }
-    elseif ($env:XDG_CACHE_HOME) { $base = Join-Path $env:XDG_CACHE_HOME 'ecrauth' }
-    else { $base = Join-Path $HOME '.cache/ecrauth' }
-    Join-Path $base 'logins'
+    elseif (Test-EcrWindows) { $base = [System.IO.Path]::Combine($env:LOCALAPPDATA, 'EcrAuth') }
+    elseif ($IsMacOS) { $base = [System.IO.Path]::Combine($HOME, 'Library', 'Caches', 'EcrAuth') }
+    elseif ($env:XDG_CACHE_HOME) { $base = [System.IO.Path]::Combine($env:XDG_CACHE_HOME, 'ecrauth') }
+    else { $base = [System.IO.Path]::Combine($HOME, '.cache', 'ecrauth') }
+    [System.IO.Path]::Combine($base, 'logins')
 }
 
 function script:Get-EcrHash {
@@ -28,8 +28,8 @@ function script:Get-EcrClientConfigPath {
     param([string] $Client)
     switch ($Client) {
         'docker' {
-            $dir = if ($env:DOCKER_CONFIG) { $env:DOCKER_CONFIG } else { Join-Path $HOME '.docker' }
-            Join-Path $dir 'config.json'
+            $dir = if ($env:DOCKER_CONFIG) { $env:DOCKER_CONFIG } else { [System.IO.Path]::Combine($HOME, '.docker') }
+            [System.IO.Path]::Combine($dir, 'config.json')
         }
         'podman' { if ($env:REGISTRY_AUTH_FILE) { $env:REGISTRY_AUTH_FILE } else { '' } }
         'helm' { if ($env:HELM_REGISTRY_CONFIG) { $env:HELM_REGISTRY_CONFIG } else { '' } }
@@ -64,7 +64,7 @@ function script:Test-EcrClientHasLogin {
     param([string] $Client, [string] $Registry)
     if ($Client -ne 'docker') { return $true }
     $path = Get-EcrClientConfigPath $Client
-    if (-not (Test-Path -LiteralPath $path)) { return $false }
+    if (-not [System.IO.File]::Exists($path)) { return $false }
     try { $config = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json } catch { return $false }
     $names = @()
     foreach ($section in 'auths', 'credHelpers') {
@@ -88,8 +88,8 @@ function script:Read-EcrStateRecord {
 function script:Get-EcrCurrentLogin {
     # The remembered logins for $Key if every one is still valid (with margin) and still in the client.
     param([string] $Key, [hashtable] $Spec)
-    $path = Join-Path (Get-EcrStateDirectory) "$Key.json"
-    if (-not (Test-Path -LiteralPath $path)) { return $null }
+    $path = [System.IO.Path]::Combine((Get-EcrStateDirectory), "$Key.json")
+    if (-not [System.IO.File]::Exists($path)) { return $null }
     $record = Read-EcrStateRecord $path
     if (-not $record -or -not $record.Logins) { return $null }
     $limit = [DateTime]::UtcNow.Add($script:EcrReuseMargin)
