@@ -68,40 +68,49 @@ function Measure-Import {
     # manifest module, each sample in a fresh pwsh, a Stopwatch around Import-Module alone:
     #  - after PSReadLine, which an interactive pwsh has loaded when $PROFILE runs (the target's setting);
     #  - after an empty manifest module, which leaves PowerShell's script-module path cold;
-    #  - inside a real interactive pwsh's $PROFILE, through `script` (util-linux), when present.
+    #  - inside a real interactive pwsh's $PROFILE, through util-linux `script` (Linux only:
+    #    macOS's BSD `script` takes other arguments).
     $dir = New-TestDirectory
-    foreach ($name in 'WarmUpModule', 'EmptyManifestModule', 'OneFunctionModule') {
+    foreach ($name in 'WarmUpModule', 'EmptyManifestModule') {
         $null = New-Item -ItemType Directory -Path (Join-Path $dir $name)
         New-ModuleManifest -Path (Join-Path $dir "$name/$name.psd1") -ModuleVersion 1.0.0
     }
+    $null = New-Item -ItemType Directory -Path (Join-Path $dir 'OneFunctionModule')
     New-ModuleManifest -Path (Join-Path $dir 'OneFunctionModule/OneFunctionModule.psd1') -ModuleVersion 1.0.0 `
         -RootModule OneFunctionModule.psm1 -FunctionsToExport Get-Greeting -CmdletsToExport @() -VariablesToExport @() -AliasesToExport @()
     Set-Content -LiteralPath (Join-Path $dir 'OneFunctionModule/OneFunctionModule.psm1') -Value 'function Get-Greeting { param([string] $Name) "Hello, $Name" }'
     $cases = [ordered]@{ 'EcrAuth' = $ModulePath; 'one-function script module' = "$dir/OneFunctionModule"; 'empty manifest module' = "$dir/EmptyManifestModule" }
     $settings = [ordered]@{ 'after PSReadLine' = 'PSReadLine'; 'after an empty manifest module' = "$dir/WarmUpModule" }
-    foreach ($setting in $settings.Keys) {
-        foreach ($case in $cases.Keys) {
-            $script = "Import-Module '$($settings[$setting])'; `$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($cases[$case])'; `$w.Stop(); `$w.Elapsed.TotalMilliseconds"
-            $times = foreach ($i in 1..$Iterations) { [double](& $Pwsh -NoProfile -NonInteractive -Command $script) }
-            $peer = if ($case -eq 'EcrAuth') { "Import-Module one-function script module ($setting)" } else { '' }
-            Add-Row "Import-Module $case ($setting)" $times $peer 'fresh pwsh per sample'
+    try {
+        foreach ($setting in $settings.Keys) {
+            foreach ($case in $cases.Keys) {
+                $script = "Import-Module '$($settings[$setting])'; `$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($cases[$case])'; `$w.Stop(); `$w.Elapsed.TotalMilliseconds"
+                $times = foreach ($i in 1..$Iterations) { [double](& $Pwsh -NoProfile -NonInteractive -Command $script) }
+                $peer = if ($case -eq 'EcrAuth') { "Import-Module one-function script module ($setting)" } else { '' }
+                Add-Row "Import-Module $case ($setting)" $times $peer 'fresh pwsh per sample'
+            }
         }
+        Measure-ProfileImport $cases $dir
     }
-    $scriptCommand = Get-Command script -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $scriptCommand -or (Test-EcrBenchWindows)) { Write-Host 'Skipping the interactive $PROFILE setting: no `script` command.'; return }
+    finally { Remove-Item -LiteralPath $dir -Recurse -Force }
+}
+
+function Measure-ProfileImport([System.Collections.IDictionary] $Cases, [string] $Directory) {
     # A real interactive pwsh (a pseudo-terminal from `script`) whose profile times the import,
     # appends it to a file and exits at once. HOME/XDG_CONFIG_HOME point at a temp profile folder.
-    $profileHome = Join-Path $dir 'home'
+    $scriptCommand = Get-Command script -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $IsLinux -or -not $scriptCommand) { Write-Host 'Skipping the interactive $PROFILE setting: needs Linux and util-linux `script`.'; return }
+    $profileHome = Join-Path $Directory 'home'
     $profileDir = Join-Path $profileHome '.config/powershell'
     $null = New-Item -ItemType Directory -Force -Path $profileDir
+    $results = Join-Path $Directory 'profile-times.txt'
     $saved = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
     $env:HOME = $profileHome; $env:XDG_CONFIG_HOME = Join-Path $profileHome '.config'
     try {
-        foreach ($case in $cases.Keys) {
-            $results = Join-Path $dir 'profile-times.txt'
+        foreach ($case in $Cases.Keys) {
             Remove-Item -LiteralPath $results -ErrorAction SilentlyContinue
             Set-Content -LiteralPath (Join-Path $profileDir 'Microsoft.PowerShell_profile.ps1') -Value @"
-`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($cases[$case])'; `$w.Stop()
+`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($Cases[$case])'; `$w.Stop()
 [IO.File]::AppendAllText('$results', [string]`$w.Elapsed.TotalMilliseconds + "``n")
 [Environment]::Exit(0)
 "@
@@ -111,13 +120,8 @@ function Measure-Import {
             Add-Row "Import-Module $case (in an interactive `$PROFILE)" $times $peer 'fresh interactive pwsh per sample'
         }
     }
-    finally {
-        $env:HOME = $saved.HOME; $env:XDG_CONFIG_HOME = $saved.XDG_CONFIG_HOME
-        Remove-Item -LiteralPath $dir -Recurse -Force
-    }
+    finally { $env:HOME = $saved.HOME; $env:XDG_CONFIG_HOME = $saved.XDG_CONFIG_HOME }
 }
-
-function Test-EcrBenchWindows { ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows }
 
 function Measure-Login($Stack) {
     $aws = @((Join-Path $Root '.venv/bin/aws'), (Get-Command aws -CommandType Application -ErrorAction SilentlyContinue | Select-Object -ExpandProperty Source -First 1)) |
