@@ -16,10 +16,12 @@ static double now_ms(void) {
 
 static double one_fetch(const char *endpoint) {
   char err[ECR_AUTH_ERROR_BUFFER_SIZE];
+  char packed[1024];
+  int n = snprintf(packed, sizeof packed, "1=AKIAIOSFODNN7EXAMPLE%c2=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY%c"
+                   "4=us-east-1%c5=%s%c13=10000%c", 0, 0, 0, endpoint, 0, 0);
   ecr_auth_result *result = NULL;
   double start = now_ms();
-  ecr_auth_status status = ecr_auth_fetch("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                                          NULL, "us-east-1", endpoint, NULL, 10000, &result, err, sizeof err);
+  ecr_auth_status status = ecr_auth_fetch((const uint8_t *)packed, (size_t)n, &result, err, sizeof err);
   double elapsed = now_ms() - start;
   if (status != ECR_AUTH_STATUS_OK || ecr_auth_result_count(result) == 0) {
     fprintf(stderr, "fetch failed (%d): %s\n", (int)status, err);

@@ -2,8 +2,8 @@
 //! directly: account and region come from the host, FIPS and dual-stack from its form.
 
 use crate::error::{Error, Result};
-use crate::registry::{registry_host, shown};
-use crate::request::validate_region;
+use crate::registry::registry_host;
+use crate::validate::{shown_url, validate_region};
 
 /// ECR Public's one registry host.
 pub const PUBLIC_REGISTRY: &str = "public.ecr.aws";
@@ -40,7 +40,7 @@ pub fn parse_ecr_host(input: &str) -> Result<EcrRegistry> {
         Error::invalid(format!(
             "'{}' is not an Amazon ECR registry host; expected something like \
              123456789012.dkr.ecr.us-east-1.amazonaws.com",
-            shown(input.trim())
+            shown_url(input.trim())
         ))
     };
     if host.contains(':') {

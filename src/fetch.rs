@@ -1,198 +1,112 @@
 //! `GetAuthorizationToken` (ECR and ECR Public) through the official SDK, turned into
-//! ready-to-use logins: one call per target registry, run concurrently.
+//! ready-to-use logins: one call per target registry, run concurrently, all inside one
+//! deadline. A registry's failure is reported next to the others' logins.
 
+use crate::classify::{self, timeout};
+use crate::config::{self, Loaded};
 use crate::decode::decode_token;
 use crate::ecr_host::{PUBLIC_REGISTRY, parse_ecr_host};
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Fetched, Login, Target, TargetFailure};
 use crate::registry::registry_host;
-use crate::request::{CredentialSource, FetchRequest};
+use crate::request::FetchRequest;
 use crate::runtime;
-use crate::token_cache;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use crate::token_cache::{self, CacheKey};
+use aws_config::{Region, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::ProvideCredentials;
-use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
-use aws_types::os_shim_internal::{Env, Fs};
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::fmt;
-use std::time::Duration;
-use zeroize::Zeroizing;
+use tokio::time::{Instant, timeout_at};
 
-/// One registry's login: what `docker login` needs, plus when it stops working.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Login {
-    /// Host (and port, if any) to give `docker login`.
-    pub registry: String,
-    pub proxy_endpoint: String,
-    pub username: String,
-    pub password: Zeroizing<String>,
-    /// Expiry as Unix seconds (UTC).
-    pub expires_at: i64,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login")
-            .field("registry", &self.registry)
-            .field("proxy_endpoint", &self.proxy_endpoint)
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
-}
-
-/// One `GetAuthorizationToken` call.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Target {
-    pub region: String,
-    pub registry_id: Option<String>,
-    /// The host to log in to when the caller named one (dual-stack, FIPS).
-    pub host: Option<String>,
-    pub fips: bool,
-    pub dual_stack: bool,
-    pub public: bool,
-}
+/// The latest expiry a login may claim (9999-12-31): later values are not a time.
+const MAX_EXPIRES_AT: i64 = 253_402_300_799;
 
 /// Blocking form for callers without an async runtime (the C ABI).
-pub fn fetch_logins_blocking(request: &FetchRequest) -> Result<Vec<Login>> {
+pub fn fetch_logins_blocking(request: &FetchRequest) -> Result<Fetched> {
     request.validate()?;
     runtime::block_on(fetch_logins(request))?
 }
 
 /// Validates `request`, resolves credentials and region, then fetches every target
-/// concurrently (with the SDK's standard retries) and decodes every entry.
-pub async fn fetch_logins(request: &FetchRequest) -> Result<Vec<Login>> {
+/// concurrently (with the SDK's standard retries) and decodes every entry. Everything,
+/// credential resolution included, happens within `request.timeout`.
+///
+/// `Err` means nothing could be fetched (bad input, no credentials, the configuration or
+/// credentials timed out); otherwise each target either gave logins or is a failure.
+pub async fn fetch_logins(request: &FetchRequest) -> Result<Fetched> {
     request.validate()?;
-    let config = load_config(request).await?;
-    let credentials = resolve_credentials(&config).await?;
-    let identity = token_cache::identity_key(&credentials, request.endpoint_url.as_deref());
-    let targets = targets(request, &config)?;
-    let calls = targets.iter().map(|target| async {
-        if request.reuse_tokens
-            && let Some(logins) = token_cache::get(&identity, target)
-        {
-            return Ok(logins);
-        }
-        let logins = if target.public {
-            fetch_public(&config, &credentials).await?
-        } else {
-            fetch_private(&config, &credentials, target).await?
-        };
-        token_cache::put(&identity, target, &logins);
-        Ok(logins)
-    });
-    let mut logins = Vec::new();
-    for result in futures_util::future::join_all(calls).await {
-        logins.extend(result?);
+    let deadline = Instant::now() + request.timeout;
+    let loaded = timeout_at(deadline, config::load_config(request))
+        .await
+        .map_err(|_| timeout("the AWS configuration could not be read within the timeout"))??;
+    let targets = targets(request, &loaded.sdk)?;
+    let keys: Vec<CacheKey> = targets.iter().map(|t| cache_key(&loaded, t)).collect();
+    let cached: Vec<Option<Vec<Login>>> = keys
+        .iter()
+        .map(|key| request.reuse_tokens.then(|| token_cache::get(key)).flatten())
+        .collect();
+
+    let mut outcomes: Vec<Option<Result<Vec<Login>>>> = Vec::with_capacity(targets.len());
+    if cached.iter().any(Option::is_none) {
+        let credentials = timeout_at(deadline, config::resolve_credentials(&loaded.sdk))
+            .await
+            .map_err(|_| {
+                timeout(
+                    "the AWS credentials could not be resolved within the timeout \
+                     (credential_process, SSO or STS took too long)",
+                )
+            })??;
+        let calls =
+            targets.iter().zip(&cached).map(|(target, cached)| {
+                let needed = cached.is_none();
+                let (config, credentials) = (&loaded.sdk, &credentials);
+                async move {
+                    if !needed {
+                        return None;
+                    }
+                    let call = fetch_target(config, credentials, target);
+                    Some(timeout_at(deadline, call).await.unwrap_or_else(|_| {
+                        Err(timeout("the ECR endpoint did not answer within the timeout"))
+                    }))
+                }
+            });
+        outcomes = futures_util::future::join_all(calls).await;
+    } else {
+        outcomes.resize_with(targets.len(), || None);
     }
-    Ok(logins)
+
+    let mut fetched = Fetched::default();
+    for (((target, key), cached), outcome) in targets.iter().zip(keys).zip(cached).zip(outcomes) {
+        match (cached, outcome) {
+            (Some(logins), _) => fetched.logins.extend(logins),
+            (None, Some(Ok(logins))) => {
+                if request.reuse_tokens {
+                    token_cache::put(key, &logins);
+                }
+                fetched.logins.extend(logins);
+            }
+            (None, Some(Err(error))) => fetched.failures.push(TargetFailure {
+                target: target.label(),
+                error,
+            }),
+            (None, None) => unreachable!("every target without a cached token was fetched"),
+        }
+    }
+    Ok(fetched)
 }
 
-/// Variables that would let the environment's keys win over a named profile.
-const ENVIRONMENT_CREDENTIALS: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-];
-
-async fn load_config(request: &FetchRequest) -> Result<SdkConfig> {
-    let mut vars = request.environment_map();
-    if let CredentialSource::Profile(_) = &request.source {
-        // Only the profile's credentials, as `aws --profile` does: no environment keys, and
-        // no fall-through to the instance metadata service.
-        for name in ENVIRONMENT_CREDENTIALS {
-            vars.remove(*name);
-        }
-        vars.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+fn cache_key(loaded: &Loaded, target: &Target) -> CacheKey {
+    CacheKey {
+        identity: loaded.identity.clone(),
+        endpoint: config::endpoint_override(&loaded.sdk, target.public),
+        target: target.clone(),
     }
-    let ca_bundle = runtime::effective_ca_bundle(request.ca_bundle.as_deref(), &vars);
-    let proxy = runtime::ProxySettings::from_env(&vars);
-    let endpoint_is_http = request
-        .endpoint_url
-        .as_deref()
-        .is_some_and(|e| e.starts_with("http://"));
-    let env = Env::from(vars.clone());
-    let region = match request.region.as_str() {
-        "" => Region::new(default_region(request, &vars, &env).await),
-        region => Region::new(region.to_owned()),
-    };
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(request.timeout.min(Duration::from_secs(10)))
-        .operation_timeout(request.timeout)
-        .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .env(env)
-        .region(region)
-        .http_client(runtime::http_client(
-            ca_bundle.as_deref(),
-            &proxy,
-            endpoint_is_http,
-        )?)
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(3));
-    match &request.source {
-        CredentialSource::Static => {
-            loader = loader.credentials_provider(Credentials::new(
-                request.access_key_id.clone(),
-                request.secret_access_key.as_str().to_owned(),
-                request.session_token.as_ref().map(|t| t.as_str().to_owned()),
-                None,
-                "ecr-auth",
-            ));
-        }
-        CredentialSource::Profile(name) => loader = loader.profile_name(name),
-        CredentialSource::DefaultChain => {}
-    }
-    if let Some(endpoint) = &request.endpoint_url {
-        loader = loader.endpoint_url(endpoint);
-    }
-    Ok(loader.load().await)
 }
 
-/// `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, else us-east-1; never the
-/// instance metadata service.
-async fn default_region(request: &FetchRequest, vars: &HashMap<String, String>, env: &Env) -> String {
-    for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
-        if let Some(region) = vars.get(name).filter(|r| !r.is_empty()) {
-            return region.clone();
-        }
+async fn fetch_target(config: &SdkConfig, credentials: &Credentials, target: &Target) -> Result<Vec<Login>> {
+    if target.public {
+        fetch_public(config, credentials).await
+    } else {
+        fetch_private(config, credentials, target).await
     }
-    let selected = match &request.source {
-        CredentialSource::Profile(name) => Some(Cow::Owned(name.clone())),
-        _ => None,
-    };
-    let profiles = aws_config::profile::load(&Fs::real(), env, &Default::default(), selected).await;
-    profiles
-        .ok()
-        .and_then(|set| {
-            set.get_profile(set.selected_profile())
-                .and_then(|p| p.get("region"))
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "us-east-1".to_owned())
-}
-
-/// Resolves the identity once (SSO, role assumption, process...), so every call reuses it.
-async fn resolve_credentials(config: &SdkConfig) -> Result<Credentials> {
-    let provider = config
-        .credentials_provider()
-        .ok_or_else(|| Error::new(ErrorKind::NoCredentials, "no AWS credentials are configured"))?;
-    provider.provide_credentials().await.map_err(|e| {
-        Error::new(
-            ErrorKind::NoCredentials,
-            format!("no usable AWS credentials were found: {}", source_chain(&e)),
-        )
-    })
 }
 
 pub(crate) fn targets(request: &FetchRequest, config: &SdkConfig) -> Result<Vec<Target>> {
@@ -265,7 +179,7 @@ async fn fetch_private(config: &SdkConfig, credentials: &Credentials, target: &T
             call = call.registry_ids(id.clone());
         }
     }
-    let output = call.send().await.map_err(classify)?;
+    let output = call.send().await.map_err(classify::sdk_error)?;
     let entries = output.authorization_data();
     if entries.is_empty() {
         return Err(Error::new(
@@ -298,7 +212,7 @@ async fn fetch_public(config: &SdkConfig, credentials: &Credentials) -> Result<V
         .get_authorization_token()
         .send()
         .await
-        .map_err(classify)?;
+        .map_err(classify::sdk_error)?;
     let data = output.authorization_data().ok_or_else(|| {
         Error::new(
             ErrorKind::MalformedResponse,
@@ -319,6 +233,9 @@ fn login_from(token: Option<&str>, proxy_endpoint: Option<&str>, expires_at: Opt
     let token = token.ok_or_else(|| malformed("has an entry without an authorization token"))?;
     let proxy_endpoint = proxy_endpoint.ok_or_else(|| malformed("has an entry without a proxy endpoint"))?;
     let expires_at = expires_at.ok_or_else(|| malformed("has an entry without an expiry time"))?;
+    if !(0..=MAX_EXPIRES_AT).contains(&expires_at) {
+        return Err(malformed("has an expiry time that is not a date"));
+    }
     let decoded = decode_token(token).map_err(|e| malformed(&format!("holds a bad token: {e}")))?;
     let registry = registry_host(proxy_endpoint)
         .map_err(|e| Error::new(ErrorKind::MalformedResponse, format!("ECR's answer: {e}")))?;
@@ -329,103 +246,4 @@ fn login_from(token: Option<&str>, proxy_endpoint: Option<&str>, expires_at: Opt
         password: decoded.password.clone(),
         expires_at,
     })
-}
-
-/// AWS error codes that mean "these credentials are not accepted for this call".
-const AUTH_CODES: &[&str] = &[
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "AccessDeniedException",
-    "AccessDenied",
-    "ExpiredTokenException",
-    "ExpiredToken",
-    "InvalidClientTokenId",
-    "IncompleteSignature",
-    "MissingAuthenticationToken",
-    "SignatureDoesNotMatch",
-    "NotAuthorized",
-];
-
-/// AWS error codes that mean "the request itself was wrong".
-const INPUT_CODES: &[&str] = &[
-    "InvalidParameterException",
-    "ValidationException",
-    "InvalidParameterValue",
-];
-
-fn classify<E>(err: SdkError<E>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match &err {
-        SdkError::ConstructionFailure(_) => {
-            Error::invalid(format!("the request could not be built: {}", source_chain(&err)))
-        }
-        SdkError::TimeoutError(_) => timeout(),
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => timeout(),
-        SdkError::DispatchFailure(_) => Error::new(
-            ErrorKind::Network,
-            format!("could not reach the ECR endpoint: {}", source_chain(&err)),
-        ),
-        SdkError::ResponseError(_) => Error::new(
-            ErrorKind::MalformedResponse,
-            format!("ECR's answer could not be read: {}", source_chain(&err)),
-        ),
-        SdkError::ServiceError(context) => {
-            let status = context.raw().status().as_u16();
-            let service = context.err();
-            let code = service.code().unwrap_or("");
-            let text = service.message().unwrap_or("");
-            let described = match (code.is_empty(), text.is_empty()) {
-                (false, false) => format!("{code}: {text}"),
-                (false, true) => code.to_owned(),
-                (true, false) => text.to_owned(),
-                (true, true) => "no error code".to_owned(),
-            };
-            if (200..300).contains(&status) {
-                Error::new(
-                    ErrorKind::MalformedResponse,
-                    format!("ECR's answer could not be read (HTTP {status}, {described})"),
-                )
-            } else if AUTH_CODES.contains(&code) || status == 401 || status == 403 {
-                Error::new(
-                    ErrorKind::AuthFailed,
-                    format!("ECR refused the credentials ({described})"),
-                )
-            } else if INPUT_CODES.contains(&code) {
-                Error::invalid(format!("ECR rejected the request ({described})"))
-            } else {
-                Error::new(
-                    ErrorKind::Service,
-                    format!("ECR returned an error ({described}, HTTP {status})"),
-                )
-            }
-        }
-        _ => Error::new(
-            ErrorKind::Service,
-            format!("the ECR call failed: {}", source_chain(&err)),
-        ),
-    }
-}
-
-fn timeout() -> Error {
-    Error::new(
-        ErrorKind::Timeout,
-        "the ECR endpoint did not answer within the timeout",
-    )
-}
-
-/// The SDK's top-level Display is terse ("dispatch failure"); the cause chain says why.
-fn source_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let next = cause.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -1,6 +1,7 @@
 //! Turning an ECR proxy endpoint into the registry host `docker login` wants.
 
 use crate::error::{Error, Result};
+use crate::validate::shown_url;
 use url::Url;
 
 /// `https://123456789012.dkr.ecr.us-east-1.amazonaws.com` -> `123456789012.dkr.ecr.us-east-1.amazonaws.com`.
@@ -19,7 +20,7 @@ pub fn registry_host(proxy_endpoint: &str) -> Result<String> {
     if !matches!(parsed.scheme(), "https" | "http") {
         return Err(Error::invalid(format!(
             "the proxy endpoint '{}' is not an http(s) URL",
-            shown(trimmed)
+            shown_url(trimmed)
         )));
     }
     let host = match parsed.host_str() {
@@ -27,7 +28,7 @@ pub fn registry_host(proxy_endpoint: &str) -> Result<String> {
         _ => {
             return Err(Error::invalid(format!(
                 "the proxy endpoint '{}' has no host",
-                shown(trimmed)
+                shown_url(trimmed)
             )));
         }
     };
@@ -47,19 +48,8 @@ fn looks_like_bare_host(text: &str) -> bool {
 fn bad_endpoint(raw: &str, err: url::ParseError) -> Error {
     Error::invalid(format!(
         "the proxy endpoint '{}' is not a valid URL: {err}",
-        shown(raw)
+        shown_url(raw)
     ))
-}
-
-/// Keeps error messages short when the input is hostile (1 MB strings).
-pub(crate) fn shown(raw: &str) -> String {
-    const MAX: usize = 120;
-    if raw.chars().count() <= MAX {
-        raw.escape_debug().to_string()
-    } else {
-        let head: String = raw.chars().take(MAX).collect();
-        format!("{}...", head.escape_debug())
-    }
 }
 
 #[cfg(test)]

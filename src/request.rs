@@ -1,13 +1,16 @@
 //! A validated `GetAuthorizationToken` request. Validation happens here, before any
 //! network traffic, so bad input gets a specific message instead of an AWS error.
 
+use crate::environment::Environment;
 use crate::error::{Error, Result};
-use crate::registry::shown;
-use std::collections::HashMap;
+use crate::validate::{
+    shown, validate_access_key_id, validate_endpoint, validate_profile, validate_region,
+    validate_registry_id, validate_secret,
+};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
-use url::Url;
 use zeroize::Zeroizing;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,11 +51,11 @@ pub struct FetchRequest {
     pub ca_bundle: Option<PathBuf>,
     /// Reuse a still-valid token fetched earlier in this process for the same identity and target.
     pub reuse_tokens: bool,
-    /// Whole-operation budget, retries included.
+    /// Budget for the whole call: credentials (process, SSO, STS), every registry, retries.
     pub timeout: Duration,
     /// The environment to resolve AWS settings from; None: this process's environment.
     /// (Hosts like .NET on Unix keep their own copy that native code cannot see.)
-    pub environment: Option<HashMap<String, String>>,
+    pub environment: Option<Environment>,
 }
 
 impl FetchRequest {
@@ -75,12 +78,10 @@ impl FetchRequest {
     }
 
     /// The environment variables in force for this request.
-    pub fn environment_map(&self) -> HashMap<String, String> {
+    pub fn environment(&self) -> Cow<'_, Environment> {
         match &self.environment {
-            Some(map) => map.clone(),
-            None => std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
+            Some(env) => Cow::Borrowed(env),
+            None => Cow::Owned(Environment::from_process()),
         }
     }
 
@@ -173,124 +174,8 @@ impl fmt::Debug for FetchRequest {
             .field("ca_bundle", &self.ca_bundle)
             .field("reuse_tokens", &self.reuse_tokens)
             .field("timeout", &self.timeout)
-            .field(
-                "environment",
-                &self
-                    .environment
-                    .as_ref()
-                    .map(|e| format!("{} variables", e.len())),
-            )
+            .field("environment", &self.environment)
             .finish()
-    }
-}
-
-fn validate_access_key_id(key: &str) -> Result<()> {
-    if key.trim().is_empty() {
-        return Err(Error::invalid("the access key id is empty"));
-    }
-    if key.len() > 128 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Error::invalid(format!(
-            "the access key id '{}' is not valid: expected 1 to 128 letters and digits, like AKIAIOSFODNN7EXAMPLE",
-            shown(key)
-        )));
-    }
-    Ok(())
-}
-
-fn validate_secret(what: &str, value: &str, max_len: usize) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(format!("the {what} is empty")));
-    }
-    if value.len() > max_len {
-        return Err(Error::invalid(format!(
-            "the {what} is longer than {max_len} bytes"
-        )));
-    }
-    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::invalid(format!(
-            "the {what} contains whitespace or control characters (a copy-and-paste accident?)"
-        )));
-    }
-    Ok(())
-}
-
-fn validate_profile(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && !name
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '[' | ']'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "'{}' is not a valid profile name",
-            shown(name)
-        )))
-    }
-}
-
-/// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `ap-southeast-5`.
-pub fn validate_region(region: &str) -> Result<()> {
-    let well_formed = (4..=32).contains(&region.len())
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && region.starts_with(|c: char| c.is_ascii_lowercase())
-        && region.ends_with(|c: char| c.is_ascii_digit())
-        && region.split('-').count() >= 3
-        && region.split('-').all(|part| !part.is_empty());
-    if well_formed {
-        Ok(())
-    } else if region.is_empty() {
-        Err(Error::invalid("the region is empty"))
-    } else {
-        Err(Error::invalid(format!(
-            "'{}' is not an AWS region name (expected something like us-east-1)",
-            shown(region)
-        )))
-    }
-}
-
-fn validate_endpoint(endpoint: &str) -> Result<()> {
-    if endpoint.len() > 2048 {
-        return Err(Error::invalid("the endpoint URL is longer than 2048 bytes"));
-    }
-    let url = Url::parse(endpoint).map_err(|e| {
-        Error::invalid(format!(
-            "the endpoint URL '{}' is not valid: {e}",
-            shown(endpoint)
-        ))
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::invalid(format!(
-            "the endpoint URL '{}' must start with https:// (or http:// for local tests)",
-            shown(endpoint)
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(format!(
-            "the endpoint URL '{}' has no host",
-            shown(endpoint)
-        )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        // Do not echo it: the user part may be a credential.
-        return Err(Error::invalid(
-            "the endpoint URL must not contain a user name or password",
-        ));
-    }
-    Ok(())
-}
-
-fn validate_registry_id(id: &str) -> Result<()> {
-    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "the registry id '{}' is not a 12-digit AWS account id",
-            shown(id)
-        )))
     }
 }
 
@@ -427,6 +312,16 @@ mod tests {
                 "endpoint userinfo",
                 |r| r.endpoint_url = Some("http://u:p@127.0.0.1".into()),
                 "user name or password",
+            ),
+            (
+                "unparsable endpoint with userinfo",
+                |r| {
+                    r.endpoint_url = Some(format!(
+                        "http://u:{}@[::1",
+                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+                    ))
+                },
+                "***@[::1",
             ),
             (
                 "registry id short",

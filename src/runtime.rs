@@ -1,6 +1,7 @@
 //! What is expensive to build lives here, once per process: the async runtime and the
 //! HTTPS clients (connection pools, TLS roots), one per CA bundle in use.
 
+use crate::environment::Environment;
 use crate::error::{Error, ErrorKind, Result};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
@@ -22,12 +23,11 @@ pub struct ProxySettings {
 }
 
 impl ProxySettings {
-    pub fn from_env(env: &HashMap<String, String>) -> Self {
+    pub fn from_env(env: &Environment) -> Self {
         let get = |upper: &str| {
             env.get(upper)
                 .or_else(|| env.get(&upper.to_ascii_lowercase()))
-                .filter(|v| !v.is_empty())
-                .cloned()
+                .map(str::to_owned)
         };
         ProxySettings {
             http: get("HTTP_PROXY"),
@@ -92,12 +92,10 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
 }
 
 /// The CA bundle in force: the caller's, else `AWS_CA_BUNDLE` (as the AWS CLI does), else none.
-pub fn effective_ca_bundle(requested: Option<&Path>, env: &HashMap<String, String>) -> Option<PathBuf> {
-    requested.map(Path::to_path_buf).or_else(|| {
-        env.get("AWS_CA_BUNDLE")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    })
+pub fn effective_ca_bundle(requested: Option<&Path>, env: &Environment) -> Option<PathBuf> {
+    requested
+        .map(Path::to_path_buf)
+        .or_else(|| env.get("AWS_CA_BUNDLE").map(PathBuf::from))
 }
 
 /// The shared HTTPS client for a CA bundle and proxy settings (rustls with ring). Built once

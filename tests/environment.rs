@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use ecr_auth::{CredentialSource, ErrorKind, FetchRequest, fetch_logins_blocking};
+use ecr_auth::{CredentialSource, ErrorKind, FetchRequest};
 use std::path::Path;
 
 fn set(name: &str, value: impl AsRef<std::ffi::OsStr>) {
@@ -97,7 +97,7 @@ fn profiles_default_chain_endpoint_and_proxy_variables() {
     };
 
     // A profile with static keys: its keys and its region.
-    fetch_logins_blocking(&with(CredentialSource::Profile("dev".into()), "")).unwrap();
+    fetch(&with(CredentialSource::Profile("dev".into()), "")).unwrap();
     let credential = credential_of(&ecr);
     assert!(
         credential.starts_with("AKIDFROMPROFILE/") && credential.ends_with("/eu-central-1/ecr/aws4_request"),
@@ -105,11 +105,11 @@ fn profiles_default_chain_endpoint_and_proxy_variables() {
     );
 
     // An explicit region wins over the profile's.
-    fetch_logins_blocking(&with(CredentialSource::Profile("dev".into()), "us-west-1")).unwrap();
+    fetch(&with(CredentialSource::Profile("dev".into()), "us-west-1")).unwrap();
     assert!(credential_of(&ecr).contains("/us-west-1/"));
 
     // A profile with credential_process.
-    fetch_logins_blocking(&with(CredentialSource::Profile("tool".into()), "")).unwrap();
+    fetch(&with(CredentialSource::Profile("tool".into()), "")).unwrap();
     let credential = credential_of(&ecr);
     assert!(
         credential.starts_with("AKIDFROMPROCESS/") && credential.contains("/ap-south-1/"),
@@ -119,24 +119,23 @@ fn profiles_default_chain_endpoint_and_proxy_variables() {
     // A profile wins over environment keys (as `aws --profile` does).
     set("AWS_ACCESS_KEY_ID", "AKIDFROMENV");
     set("AWS_SECRET_ACCESS_KEY", "env-secret");
-    fetch_logins_blocking(&with(CredentialSource::Profile("dev".into()), "")).unwrap();
+    fetch(&with(CredentialSource::Profile("dev".into()), "")).unwrap();
     assert!(credential_of(&ecr).starts_with("AKIDFROMPROFILE/"));
 
     // The default chain takes the environment first; no region anywhere means us-east-1.
-    fetch_logins_blocking(&with(CredentialSource::DefaultChain, "")).unwrap();
+    fetch(&with(CredentialSource::DefaultChain, "")).unwrap();
     let credential = credential_of(&ecr);
     assert!(
         credential.starts_with("AKIDFROMENV/") && credential.contains("/us-east-1/"),
         "{credential}"
     );
     set("AWS_REGION", "sa-east-1");
-    fetch_logins_blocking(&with(CredentialSource::DefaultChain, "")).unwrap();
+    fetch(&with(CredentialSource::DefaultChain, "")).unwrap();
     assert!(credential_of(&ecr).contains("/sa-east-1/"));
     unset("AWS_REGION");
 
     // An unknown profile is a NoCredentials error that names it.
-    let err =
-        fetch_logins_blocking(&with(CredentialSource::Profile("nope".into()), "us-east-1")).unwrap_err();
+    let err = fetch(&with(CredentialSource::Profile("nope".into()), "us-east-1")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NoCredentials, "{err}");
     assert!(err.message().contains("nope"), "{err}");
 
@@ -144,7 +143,7 @@ fn profiles_default_chain_endpoint_and_proxy_variables() {
     let before = ecr.requests().len();
     set("AWS_ENDPOINT_URL_ECR", ecr.uri());
     let plain = FetchRequest::new(ACCESS_KEY, SECRET_KEY, "us-east-1");
-    fetch_logins_blocking(&plain).unwrap();
+    fetch(&plain).unwrap();
     assert_eq!(ecr.requests().len(), before + 1);
     unset("AWS_ENDPOINT_URL_ECR");
 
@@ -154,12 +153,12 @@ fn profiles_default_chain_endpoint_and_proxy_variables() {
     proxied.access_key_id = "AKIDVIAPROXY".into();
     set("HTTP_PROXY", ecr.uri());
     set("NO_PROXY", "example.invalid");
-    let result = fetch_logins_blocking(&proxied);
+    let result = fetch(&proxied);
     // The client (and its proxy settings) is built once per process and CA bundle: use a new bundle key.
     let bundle = dir.join("bundle.pem");
     std::fs::copy("/etc/ssl/certs/ca-certificates.crt", &bundle).unwrap();
     proxied.ca_bundle = Some(bundle.clone());
-    let via_proxy = fetch_logins_blocking(&proxied);
+    let via_proxy = fetch(&proxied);
     assert!(
         via_proxy.is_ok(),
         "through the proxy: {via_proxy:?} (first try: {result:?})"
@@ -169,7 +168,7 @@ fn profiles_default_chain_endpoint_and_proxy_variables() {
     let other_bundle = dir.join("bundle2.pem");
     std::fs::copy(&bundle, &other_bundle).unwrap();
     proxied.ca_bundle = Some(other_bundle);
-    let direct = fetch_logins_blocking(&proxied).unwrap_err();
+    let direct = fetch(&proxied).unwrap_err();
     assert_eq!(direct.kind(), ErrorKind::Network, "{direct}");
     unset("HTTP_PROXY");
     unset("NO_PROXY");

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use ecr_auth::{ErrorKind, fetch_logins_blocking};
+use ecr_auth::ErrorKind;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
@@ -18,7 +18,7 @@ fn sends_what_real_ecr_expects_and_decodes_one_login() {
         None,
     );
 
-    let logins = fetch_logins_blocking(&ecr.request()).unwrap();
+    let logins = fetch(&ecr.request()).unwrap();
 
     assert_eq!(logins.len(), 1);
     let login = &logins[0];
@@ -70,7 +70,7 @@ fn session_token_and_registry_ids_are_sent_one_call_per_account() {
     request.session_token = Some(Zeroizing::new("FQoGZXIvYXdzEXAMPLE".into()));
     request.registry_ids = vec!["111111111111".into(), "222222222222".into()];
 
-    let logins = fetch_logins_blocking(&request).unwrap();
+    let logins = fetch(&request).unwrap();
 
     let hosts: Vec<_> = logins.iter().map(|l| l.registry.as_str()).collect();
     assert_eq!(
@@ -110,7 +110,7 @@ fn registry_hosts_choose_account_and_region_and_keep_the_host() {
     request.region = "us-east-1".into();
     request.registries = vec!["123456789012.dkr-ecr.eu-central-1.on.aws".into()];
 
-    let logins = fetch_logins_blocking(&request).unwrap();
+    let logins = fetch(&request).unwrap();
 
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].registry, "123456789012.dkr-ecr.eu-central-1.on.aws");
@@ -136,7 +136,7 @@ fn ecr_public_is_fetched_from_its_own_service_in_us_east_1() {
     request.region = "eu-west-1".into();
     request.public = true;
 
-    let logins = fetch_logins_blocking(&request).unwrap();
+    let logins = fetch(&request).unwrap();
 
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].registry, "public.ecr.aws");
@@ -162,8 +162,8 @@ fn reused_tokens_cost_no_request_until_asked_not_to() {
     request.access_key_id = "AKIDREUSETEST".into();
     request.reuse_tokens = true;
 
-    let first = fetch_logins_blocking(&request).unwrap();
-    let second = fetch_logins_blocking(&request).unwrap();
+    let first = fetch(&request).unwrap();
+    let second = fetch(&request).unwrap();
     assert_eq!(first, second);
     assert_eq!(
         ecr.requests().len(),
@@ -172,14 +172,14 @@ fn reused_tokens_cost_no_request_until_asked_not_to() {
     );
 
     request.reuse_tokens = false;
-    fetch_logins_blocking(&request).unwrap();
+    fetch(&request).unwrap();
     assert_eq!(ecr.requests().len(), 2);
 
-    // Another secret is another identity: no reuse across identities.
+    // Another access key is another identity: no reuse across identities.
     let mut other = request.clone();
     other.reuse_tokens = true;
-    other.secret_access_key = Zeroizing::new("another-secret".into());
-    fetch_logins_blocking(&other).unwrap();
+    other.access_key_id = "AKIDREUSEOTHER".into();
+    fetch(&other).unwrap();
     assert_eq!(ecr.requests().len(), 3);
 }
 
@@ -195,8 +195,8 @@ fn tokens_close_to_expiry_are_not_reused() {
     let mut request = ecr.request();
     request.access_key_id = "AKIDEXPIRYTEST".into();
     request.reuse_tokens = true;
-    fetch_logins_blocking(&request).unwrap();
-    fetch_logins_blocking(&request).unwrap();
+    fetch(&request).unwrap();
+    fetch(&request).unwrap();
     assert_eq!(ecr.requests().len(), 2);
 }
 
@@ -223,7 +223,7 @@ fn aws_json_errors_are_classified() {
     for (code, text, kind) in cases {
         let ecr = MockEcr::start();
         ecr.respond(400, json!({ "__type": code, "message": text }), None);
-        let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
+        let err = fetch(&ecr.request()).unwrap_err();
         assert_eq!(err.kind(), kind, "{code}: {err}");
         let short_code = code.rsplit('#').next().unwrap();
         assert!(err.message().contains(short_code), "{code}: {err}");
@@ -240,7 +240,7 @@ fn http_403_is_an_authentication_failure() {
         json!({ "__type": "AccessDeniedException", "message": "User is not authorized" }),
         None,
     );
-    let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
+    let err = fetch(&ecr.request()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
     assert!(err.message().contains("AccessDeniedException"), "{err}");
 
@@ -252,7 +252,7 @@ fn http_403_is_an_authentication_failure() {
             .respond_with(bare)
             .mount(&ecr.server),
     );
-    let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
+    let err = fetch(&ecr.request()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
 }
 
@@ -270,7 +270,7 @@ fn a_500_is_retried_and_then_succeeds() {
         None,
     );
 
-    let logins = fetch_logins_blocking(&ecr.request()).unwrap();
+    let logins = fetch(&ecr.request()).unwrap();
 
     assert_eq!(logins[0].password.as_str(), "after-retry");
     assert_eq!(ecr.requests().len(), 2);
@@ -284,7 +284,7 @@ fn persistent_500s_end_as_a_service_error_after_three_attempts() {
         json!({ "__type": "ServerException", "message": "down" }),
         None,
     );
-    let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
+    let err = fetch(&ecr.request()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service, "{err}");
     assert_eq!(ecr.requests().len(), 3);
 }
@@ -295,7 +295,7 @@ fn an_endpoint_that_never_answers_hits_the_timeout() {
     let mut request = request_to(&silent.uri());
     request.timeout = Duration::from_millis(800);
     let started = Instant::now();
-    let err = fetch_logins_blocking(&request).unwrap_err();
+    let err = fetch(&request).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -307,7 +307,7 @@ fn an_endpoint_that_never_answers_hits_the_timeout() {
 #[test]
 fn connection_refused_is_a_network_error() {
     let request = request_to(&format!("http://127.0.0.1:{}", closed_port()));
-    let err = fetch_logins_blocking(&request).unwrap_err();
+    let err = fetch(&request).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(err.message().to_lowercase().contains("connect"), "{err}");
 }
@@ -345,7 +345,7 @@ fn malformed_answers_are_reported_as_such() {
     for (name, body) in bad_bodies {
         let ecr = MockEcr::start();
         ecr.respond(200, body, None);
-        let err = fetch_logins_blocking(&ecr.request()).unwrap_err();
+        let err = fetch(&ecr.request()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{name}: {err}");
     }
 }
@@ -355,7 +355,7 @@ fn invalid_input_is_rejected_before_any_request() {
     let ecr = MockEcr::start();
     let mut request = ecr.request();
     request.region = "Mars".into();
-    let err = fetch_logins_blocking(&request).unwrap_err();
+    let err = fetch(&request).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(ecr.requests().is_empty());
 }

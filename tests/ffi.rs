@@ -31,20 +31,41 @@ impl Call {
         }
     }
 
+    /// The packed options `ecr_auth_fetch` takes: `<option>=<value>\0` each.
+    fn packed(&self) -> Vec<u8> {
+        let mut packed = Vec::new();
+        let mut add = |option: EcrAuthOption, value: &[u8]| {
+            packed.extend_from_slice(format!("{}=", option as u32).as_bytes());
+            packed.extend_from_slice(value);
+            packed.push(0);
+        };
+        add(EcrAuthOption::AccessKeyId, self.key.as_bytes());
+        add(EcrAuthOption::SecretAccessKey, self.secret.as_bytes());
+        if let Some(token) = &self.token {
+            add(EcrAuthOption::SessionToken, token.as_bytes());
+        }
+        add(EcrAuthOption::Region, self.region.as_bytes());
+        if let Some(endpoint) = &self.endpoint {
+            add(EcrAuthOption::EndpointUrl, endpoint.as_bytes());
+        }
+        if let Some(ids) = &self.ids {
+            for id in ids.as_bytes().split(|b| *b == b',') {
+                add(EcrAuthOption::RegistryId, id.trim_ascii());
+            }
+        }
+        add(EcrAuthOption::TimeoutMs, self.timeout_ms.to_string().as_bytes());
+        packed
+    }
+
     /// Runs `ecr_auth_fetch`; returns status, result pointer and message.
     fn run(&self) -> (EcrAuthStatus, *mut EcrAuthResult, String) {
         let mut out = null_mut();
         let mut buf = [0 as c_char; ECR_AUTH_ERROR_BUFFER_SIZE];
-        let opt = |s: &Option<CString>| s.as_ref().map_or(null(), |s| s.as_ptr());
+        let packed = self.packed();
         let status = unsafe {
             ecr_auth_fetch(
-                self.key.as_ptr(),
-                self.secret.as_ptr(),
-                opt(&self.token),
-                self.region.as_ptr(),
-                opt(&self.endpoint),
-                opt(&self.ids),
-                self.timeout_ms,
+                packed.as_ptr(),
+                packed.len(),
                 &mut out,
                 buf.as_mut_ptr(),
                 buf.len(),
@@ -58,22 +79,9 @@ impl Call {
     }
 }
 
-/// `ecr_auth_fetch` with every string and the error buffer NULL: only `out` is given.
+/// `ecr_auth_fetch` with NULL options (and length 0) and a NULL error buffer: only `out` is given.
 fn fetch_with_every_string_null(out: &mut *mut EcrAuthResult) -> EcrAuthStatus {
-    unsafe {
-        ecr_auth_fetch(
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
-            0,
-            out,
-            null_mut(),
-            0,
-        )
-    }
+    unsafe { ecr_auth_fetch(null(), 0, out, null_mut(), 0) }
 }
 
 fn text(ptr: *const c_char) -> Option<String> {
@@ -137,62 +145,44 @@ fn fetch_and_read_every_field() {
 }
 
 #[test]
-fn null_for_every_required_pointer_is_a_null_pointer_error() {
+fn null_pointers_and_missing_options_are_specific_errors() {
     let call = Call::to("http://127.0.0.1:1");
+    let packed = call.packed();
     let mut out = null_mut();
     let mut buf = [0 as c_char; 256];
-    type Args = (
-        *const c_char,
-        *const c_char,
-        *const c_char,
-        *mut *mut EcrAuthResult,
-    );
-    let cases: [(&str, Args); 4] = [
-        (
-            "access_key_id",
-            (null(), call.secret.as_ptr(), call.region.as_ptr(), &mut out),
-        ),
-        (
-            "secret_access_key",
-            (call.key.as_ptr(), null(), call.region.as_ptr(), &mut out),
-        ),
-        (
-            "region",
-            (call.key.as_ptr(), call.secret.as_ptr(), null(), &mut out),
-        ),
-        (
-            "out_result",
-            (
-                call.key.as_ptr(),
-                call.secret.as_ptr(),
-                call.region.as_ptr(),
-                null_mut(),
-            ),
-        ),
-    ];
-    for (name, (key, secret, region, out_ptr)) in cases {
-        let status = unsafe {
-            ecr_auth_fetch(
-                key,
-                secret,
-                null(),
-                region,
-                null(),
-                null(),
-                0,
-                out_ptr,
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
-        };
-        assert_eq!(status, EcrAuthStatus::NullPointer, "{name}");
-        let message = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
-        assert!(message.contains(name), "{name}: {message}");
-        assert!(out.is_null());
-    }
-    // A NULL error buffer is allowed: the status alone is returned.
-    let status = fetch_with_every_string_null(&mut out);
+    let message = |buf: &[c_char]| {
+        unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    let status = unsafe { ecr_auth_fetch(null(), 5, &mut out, buf.as_mut_ptr(), buf.len()) };
     assert_eq!(status, EcrAuthStatus::NullPointer);
+    assert!(message(&buf).contains("options"), "{}", message(&buf));
+    let status = unsafe {
+        ecr_auth_fetch(
+            packed.as_ptr(),
+            packed.len(),
+            null_mut(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    assert_eq!(status, EcrAuthStatus::NullPointer);
+    assert!(message(&buf).contains("out_result"), "{}", message(&buf));
+    assert!(out.is_null());
+    // No options at all: a request without keys.
+    let status = fetch_with_every_string_null(&mut out);
+    assert_eq!(status, EcrAuthStatus::InvalidArgument);
+    assert!(out.is_null());
+    let status = unsafe { ecr_auth_fetch(null(), 0, &mut out, buf.as_mut_ptr(), buf.len()) };
+    assert_eq!(status, EcrAuthStatus::InvalidArgument);
+    assert!(
+        message(&buf).contains("access key id is empty"),
+        "{}",
+        message(&buf)
+    );
 }
 
 #[test]
@@ -214,12 +204,12 @@ fn invalid_utf8_in_any_string_is_an_error_code() {
     let bad = CString::new(vec![b'A', 0xff, 0xfe]).unwrap();
     type Edit = fn(&mut Call, CString);
     let edits: [(&str, Edit); 6] = [
-        ("access_key_id", |c, v| c.key = v),
-        ("secret_access_key", |c, v| c.secret = v),
-        ("session_token", |c, v| c.token = Some(v)),
-        ("region", |c, v| c.region = v),
-        ("endpoint_url", |c, v| c.endpoint = Some(v)),
-        ("registry_ids", |c, v| c.ids = Some(v)),
+        ("AccessKeyId", |c, v| c.key = v),
+        ("SecretAccessKey", |c, v| c.secret = v),
+        ("SessionToken", |c, v| c.token = Some(v)),
+        ("Region", |c, v| c.region = v),
+        ("EndpointUrl", |c, v| c.endpoint = Some(v)),
+        ("RegistryId", |c, v| c.ids = Some(v)),
     ];
     for (name, edit) in edits {
         let mut call = Call::to("http://127.0.0.1:1");
@@ -263,29 +253,30 @@ fn bad_values_map_to_status_codes_and_never_echo_the_secret() {
     );
     let (status, result, message) = Call::to(&ecr.uri()).run();
     assert_eq!(status, EcrAuthStatus::AuthFailed, "{message}");
-    assert!(result.is_null());
+    // The registry was tried: the result holds its failure (and must be freed).
+    unsafe {
+        assert_eq!(ecr_auth_result_count(result), 0);
+        assert_eq!(ecr_auth_result_failure_count(result), 1);
+        assert_eq!(
+            ecr_auth_result_failure_status(result, 0),
+            EcrAuthStatus::AuthFailed
+        );
+        assert_eq!(text(ecr_auth_result_failure_target(result, 0)).unwrap(), "");
+        assert!(
+            text(ecr_auth_result_failure_message(result, 0))
+                .unwrap()
+                .contains("UnrecognizedClientException")
+        );
+        ecr_auth_result_free(result);
+    }
 }
 
 #[test]
 fn a_small_error_buffer_gets_a_truncated_terminated_message() {
-    let call = Call::to("http://127.0.0.1:1");
     for len in [1usize, 2, 7] {
         let mut buf = vec![b'x' as c_char; len];
         let mut out = null_mut();
-        let status = unsafe {
-            ecr_auth_fetch(
-                null(),
-                call.secret.as_ptr(),
-                null(),
-                call.region.as_ptr(),
-                null(),
-                null(),
-                0,
-                &mut out,
-                buf.as_mut_ptr(),
-                len,
-            )
-        };
+        let status = unsafe { ecr_auth_fetch(null(), 3, &mut out, buf.as_mut_ptr(), len) };
         assert_eq!(status, EcrAuthStatus::NullPointer);
         assert_eq!(buf[len - 1], 0, "len {len}");
         assert_eq!(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_bytes().len(), len - 1);
@@ -312,7 +303,7 @@ fn results_are_independent_and_reusable_until_freed() {
     // A failed call after a successful one resets the out pointer to NULL.
     let mut out = std::ptr::dangling_mut::<EcrAuthResult>();
     let status = fetch_with_every_string_null(&mut out);
-    assert_eq!(status, EcrAuthStatus::NullPointer);
+    assert_eq!(status, EcrAuthStatus::InvalidArgument);
     assert!(out.is_null());
 }
 

@@ -1,7 +1,10 @@
 //! Interoperability with moto's mock of ECR (`moto_server`, PyPI `moto[server]`).
 //! Skipped, with a visible message, when moto is not installed; CI installs it into .venv.
 
-use ecr_auth::{FetchRequest, fetch_logins_blocking};
+mod common;
+
+use common::fetch;
+use ecr_auth::FetchRequest;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -75,14 +78,14 @@ fn fetches_and_decodes_a_token_from_moto() {
     );
     request.endpoint_url = Some(format!("http://127.0.0.1:{}", moto.port));
 
-    let own = fetch_logins_blocking(&request).expect("moto answers GetAuthorizationToken");
+    let own = fetch(&request).expect("moto answers GetAuthorizationToken");
     assert_eq!(own.len(), 1);
     assert_eq!(own[0].registry, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
     assert_eq!(own[0].username, "AWS");
     assert_eq!(own[0].password.as_str(), "123456789012-auth-token");
 
     request.registry_ids = vec!["111122223333".into(), "444455556666".into()];
-    let two = fetch_logins_blocking(&request).unwrap();
+    let two = fetch(&request).unwrap();
     let hosts: Vec<_> = two.iter().map(|l| l.registry.as_str()).collect();
     assert_eq!(
         hosts,
@@ -115,21 +118,18 @@ fn a_role_profile_assumes_the_role_through_sts() {
         "[base]\naws_access_key_id = AKIDBASEEXAMPLE\naws_secret_access_key = base-secret\n",
     )
     .unwrap();
-    let mut env: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    env.insert("AWS_CONFIG_FILE".into(), dir.join("config").display().to_string());
-    env.insert(
-        "AWS_SHARED_CREDENTIALS_FILE".into(),
-        dir.join("credentials").display().to_string(),
+    let mut env = ecr_auth::Environment::default();
+    env.set("AWS_CONFIG_FILE", &dir.join("config").display().to_string());
+    env.set(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        &dir.join("credentials").display().to_string(),
     );
-    env.insert(
-        "AWS_ENDPOINT_URL".into(),
-        format!("http://127.0.0.1:{}", moto.port),
-    );
-    env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+    env.set("AWS_ENDPOINT_URL", &format!("http://127.0.0.1:{}", moto.port));
+    env.set("AWS_EC2_METADATA_DISABLED", "true");
     let mut request = FetchRequest::with_source(ecr_auth::CredentialSource::Profile("deploy".into()), "");
     request.environment = Some(env);
 
-    let logins = fetch_logins_blocking(&request).expect("role profile through moto's STS and ECR");
+    let logins = fetch(&request).expect("role profile through moto's STS and ECR");
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].registry, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");

@@ -125,3 +125,13 @@ impl Silent {
         format!("http://{}", self.listener.local_addr().unwrap())
     }
 }
+
+/// The logins of a fetch, or its first error (whole-call or per-registry): the shape most
+/// tests want, one registry at a time.
+pub fn fetch(request: &FetchRequest) -> ecr_auth::Result<Vec<ecr_auth::Login>> {
+    let fetched = ecr_auth::fetch_logins_blocking(request)?;
+    match fetched.failures.into_iter().next() {
+        Some(failure) => Err(failure.error),
+        None => Ok(fetched.logins),
+    }
+}

@@ -1,0 +1,177 @@
+//! Checks of caller-supplied values, before any network traffic, and how a bad value is
+//! shown back: short, escaped, and never with a URL's `user:password@` part.
+
+use crate::error::{Error, Result};
+use url::Url;
+
+/// A value as it may appear in an error message: escaped and cut to a readable length.
+pub(crate) fn shown(raw: &str) -> String {
+    const MAX: usize = 120;
+    if raw.chars().count() <= MAX {
+        raw.escape_debug().to_string()
+    } else {
+        let head: String = raw.chars().take(MAX).collect();
+        format!("{}...", head.escape_debug())
+    }
+}
+
+/// A URL-like value for an error message, with any `user:password@` replaced by `***@`,
+/// also when the value does not parse (that is when it gets shown). A password may hold
+/// `/`, so everything before the last `@` (ahead of any query or fragment) goes: a path
+/// with an `@` is over-redacted, never a password shown.
+pub(crate) fn shown_url(raw: &str) -> String {
+    let (scheme, rest) = match raw.find("://") {
+        Some(at) => raw.split_at(at + 3),
+        None => ("", raw),
+    };
+    let query = rest.find(['?', '#']).unwrap_or(rest.len());
+    match rest[..query].rfind('@') {
+        Some(at) => shown(&format!("{scheme}***{}", &rest[at..])),
+        None => shown(raw),
+    }
+}
+
+pub(crate) fn validate_access_key_id(key: &str) -> Result<()> {
+    if key.trim().is_empty() {
+        return Err(Error::invalid("the access key id is empty"));
+    }
+    if key.len() > 128 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::invalid(format!(
+            "the access key id '{}' is not valid: expected 1 to 128 letters and digits, like AKIAIOSFODNN7EXAMPLE",
+            shown(key)
+        )));
+    }
+    Ok(())
+}
+
+/// Never echoes the value: it is a secret.
+pub(crate) fn validate_secret(what: &str, value: &str, max_len: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(format!("the {what} is empty")));
+    }
+    if value.len() > max_len {
+        return Err(Error::invalid(format!(
+            "the {what} is longer than {max_len} bytes"
+        )));
+    }
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(format!(
+            "the {what} contains whitespace or control characters (a copy-and-paste accident?)"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_profile(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '[' | ']'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "'{}' is not a valid profile name",
+            shown(name)
+        )))
+    }
+}
+
+/// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `ap-southeast-5`.
+pub fn validate_region(region: &str) -> Result<()> {
+    let well_formed = (4..=32).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && region.starts_with(|c: char| c.is_ascii_lowercase())
+        && region.ends_with(|c: char| c.is_ascii_digit())
+        && region.split('-').count() >= 3
+        && region.split('-').all(|part| !part.is_empty());
+    if well_formed {
+        Ok(())
+    } else if region.is_empty() {
+        Err(Error::invalid("the region is empty"))
+    } else {
+        Err(Error::invalid(format!(
+            "'{}' is not an AWS region name (expected something like us-east-1)",
+            shown(region)
+        )))
+    }
+}
+
+pub(crate) fn validate_endpoint(endpoint: &str) -> Result<()> {
+    if endpoint.len() > 2048 {
+        return Err(Error::invalid("the endpoint URL is longer than 2048 bytes"));
+    }
+    let url = Url::parse(endpoint).map_err(|e| {
+        Error::invalid(format!(
+            "the endpoint URL '{}' is not valid: {e}",
+            shown_url(endpoint)
+        ))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid(format!(
+            "the endpoint URL '{}' must not contain a user name or password",
+            shown_url(endpoint)
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::invalid(format!(
+            "the endpoint URL '{}' must start with https:// (or http:// for local tests)",
+            shown(endpoint)
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid(format!(
+            "the endpoint URL '{}' has no host",
+            shown(endpoint)
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_registry_id(id: &str) -> Result<()> {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "the registry id '{}' is not a 12-digit AWS account id",
+            shown(id)
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_their_credentials() {
+        let cases = [
+            ("http://user:pw@[::1", "http://***@[::1"),
+            (
+                "https://u:secret@host.example/path?q=1",
+                "https://***@host.example/path?q=1",
+            ),
+            ("https://a@b:pw@host.example", "https://***@host.example"),
+            ("user:secret@host", "***@host"),
+            ("http://u:pa/ss@[::1", "http://***@[::1"),
+            ("https://host.example/a@b", "https://***@b"),
+            ("https://host.example/?q=a@b", "https://host.example/?q=a@b"),
+            ("http://127.0.0.1:4566", "http://127.0.0.1:4566"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(shown_url(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_bad_endpoint_is_reported_without_its_password() {
+        for raw in ["http://user:topsecret@[::1", "http://user:topsecret@127.0.0.1:1"] {
+            let err = validate_endpoint(raw).unwrap_err();
+            assert!(!err.message().contains("topsecret"), "{}", err.message());
+            assert!(err.message().contains("***@"), "{}", err.message());
+        }
+    }
+}
