@@ -65,7 +65,9 @@ function Invoke-Build {
     if ($script:Done['Build']) { return }
     Push-Location $Root
     try {
-        Invoke-Native cargo @('build', '--release', '--locked')
+        # The shipped library is built as a cdylib alone: with the rlib the tests need beside it,
+        # rustc's LTO keeps ~1.8 MB more (7.0 vs 5.2 MB stripped, measured).
+        Invoke-Native cargo @('rustc', '--release', '--locked', '--lib', '--crate-type', 'cdylib')
         Invoke-Native cargo @('test', '--locked', '--test', 'header')
         $staged = Get-StagedLibraryPath
         $built = Join-Path (Join-Path (Get-CargoTargetDirectory) 'release') $staged.File

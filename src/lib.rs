@@ -3,8 +3,8 @@
 //!
 //! Everything here is safe Rust with its own tests; [`ffi`] is the one module that
 //! converts C types, checks pointers and catches panics. Imports run one way:
-//! `error`/`model`/`validate` <- `decode`/`registry`/`ecr_host`/`environment` <- `request`
-//! <- `config`/`classify`/`token_cache` <- `fetch` <- `ffi`.
+//! `error`, `validate` <- `decode`, `registry`, `ecr_host`, `environment` <- `model`,
+//! `request` <- `runtime`, `classify`, `token_cache` <- `config` <- `fetch` <- `ffi`.
 #![deny(unsafe_code)]
 
 mod classify;

@@ -105,7 +105,11 @@ fn request_for(ecr: &MockEcr) -> *mut EcrAuthRequest {
     set(request, EcrAuthOption::SecretAccessKey, SECRET_KEY.as_bytes());
     set(request, EcrAuthOption::Region, b"us-west-2");
     set(request, EcrAuthOption::EndpointUrl, ecr.uri().as_bytes());
-    set(request, EcrAuthOption::Environment, b"AWS_EC2_METADATA_DISABLED=true");
+    set(
+        request,
+        EcrAuthOption::Environment,
+        b"AWS_EC2_METADATA_DISABLED=true",
+    );
     request
 }
 
@@ -116,12 +120,23 @@ fn freed_memory_holds_no_secret_and_nothing_is_kept_without_reuse() {
     let (password_bad, n_bad) = canary_value("", b'2');
     let text = |buf: &[u8], n: usize| std::str::from_utf8(&buf[..n]).unwrap().to_owned();
     let ecr_ok = MockEcr::start();
-    ecr_ok.respond(200, ok_body(vec![entry("123456789012", &text(&password_ok, n_ok), 4_000_000_000)]), None);
+    ecr_ok.respond(
+        200,
+        ok_body(vec![entry(
+            "123456789012",
+            &text(&password_ok, n_ok),
+            4_000_000_000,
+        )]),
+        None,
+    );
     let ecr_bad = MockEcr::start();
     let broken = serde_json::json!({"authorizationToken": "!!", "expiresAt": 4_000_000_000i64, "proxyEndpoint": "https://x"});
     ecr_bad.respond(
         200,
-        ok_body(vec![entry("123456789012", &text(&password_bad, n_bad), 4_000_000_000), broken]),
+        ok_body(vec![
+            entry("123456789012", &text(&password_bad, n_bad), 4_000_000_000),
+            broken,
+        ]),
         None,
     );
     ecr_auth_forget_tokens();
@@ -136,7 +151,11 @@ fn freed_memory_holds_no_secret_and_nothing_is_kept_without_reuse() {
         unsafe { ecr_auth_result_free(result) };
     });
     assert_eq!(hits, 0, "an unwiped copy of the password was freed after a fetch");
-    assert_eq!(ecr_auth::token_cache::cached_entries(), 0, "a token was kept without reuse");
+    assert_eq!(
+        ecr_auth::token_cache::cached_entries(),
+        0,
+        "a token was kept without reuse"
+    );
 
     // 2. A failed fetch: the first entry decoded, the second malformed.
     let failing = request_for(&ecr_bad);
@@ -145,7 +164,10 @@ fn freed_memory_holds_no_secret_and_nothing_is_kept_without_reuse() {
         assert_eq!(status, EcrAuthStatus::MalformedResponse);
         unsafe { ecr_auth_result_free(result) };
     });
-    assert_eq!(hits, 0, "an unwiped copy of the password was freed after a failed fetch");
+    assert_eq!(
+        hits, 0,
+        "an unwiped copy of the password was freed after a failed fetch"
+    );
     unsafe { ecr_auth_request_free(failing) };
 
     // 3. Secrets replaced: secret key, session token, an environment value.
@@ -154,12 +176,32 @@ fn freed_memory_holds_no_secret_and_nothing_is_kept_without_reuse() {
         set(request, EcrAuthOption::SecretAccessKey, &secret[..n]);
         set(request, EcrAuthOption::SecretAccessKey, SECRET_KEY.as_bytes());
         set(request, EcrAuthOption::SessionToken, &secret[..n]);
-        unsafe { ecr_auth_request_set(request, EcrAuthOption::SessionToken as u32, std::ptr::null(), null_mut(), 0) };
+        unsafe {
+            ecr_auth_request_set(
+                request,
+                EcrAuthOption::SessionToken as u32,
+                std::ptr::null(),
+                null_mut(),
+                0,
+            )
+        };
         let (variable, n) = canary_value("AWS_SECRET_ACCESS_KEY=", b'3');
         set(request, EcrAuthOption::Environment, &variable[..n]);
-        set(request, EcrAuthOption::Environment, b"AWS_SECRET_ACCESS_KEY=other");
+        set(
+            request,
+            EcrAuthOption::Environment,
+            b"AWS_SECRET_ACCESS_KEY=other",
+        );
         set(request, EcrAuthOption::Environment, &variable[..n]);
-        unsafe { ecr_auth_request_set(request, EcrAuthOption::Environment as u32, std::ptr::null(), null_mut(), 0) };
+        unsafe {
+            ecr_auth_request_set(
+                request,
+                EcrAuthOption::Environment as u32,
+                std::ptr::null(),
+                null_mut(),
+                0,
+            )
+        };
     });
     assert_eq!(hits, 0, "a replaced or cleared secret was freed unwiped");
 
@@ -168,7 +210,11 @@ fn freed_memory_holds_no_secret_and_nothing_is_kept_without_reuse() {
     let hits = hits_during(b'4', || {
         let (variable, n) = canary_value("AWS_SECRET_ACCESS_KEY=", b'4');
         set(request, EcrAuthOption::Environment, &variable[..n]);
-        set(request, EcrAuthOption::Environment, b"AWS_EC2_METADATA_DISABLED=true");
+        set(
+            request,
+            EcrAuthOption::Environment,
+            b"AWS_EC2_METADATA_DISABLED=true",
+        );
         let (token, n) = canary_value("", b'4');
         let (status, result) = fetch(request);
         assert_eq!(status, EcrAuthStatus::Ok);
