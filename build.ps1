@@ -5,6 +5,7 @@ Builds, tests, installs and demonstrates EcrAuth.
 .DESCRIPTION
 Tasks run in the order given:
   Build    cargo release build, C header check, stage the library into module/EcrAuth/<rid>/
+  Cross    (Linux x64) also build and stage win-x64 and linux-arm64 with Debian's Rust 1.96
   Install  Build, then copy the module into your user module path (Import-Module EcrAuth works anywhere)
   Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed"
   Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
@@ -217,6 +218,99 @@ function Invoke-Demo {
     }
 }
 
+# Cross builds (Linux x64 only): rustup cannot fetch other targets here, so Debian's Rust 1.96
+# (rustc-web) builds them: std from source for Windows (MinGW links), Debian's arm64 std for
+# Linux arm64. Everything lives in target/cross with its own CARGO_HOME, apart from rustup's.
+$CrossTargets = @(
+    @{ Rid = 'win-x64'; Triple = 'x86_64-pc-windows-gnu'; File = 'ecr_auth.dll' }
+    @{ Rid = 'linux-arm64'; Triple = 'aarch64-unknown-linux-gnu'; File = 'libecr_auth.so' }
+)
+$CrossPackages = 'rustc-web', 'cargo-web', 'rust-web-src', 'gcc-mingw-w64-x86-64', 'g++-mingw-w64-x86-64',
+'mingw-w64-x86-64-dev', 'binutils-mingw-w64-x86-64', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross',
+'binutils-aarch64-linux-gnu', 'wine64', 'wine', 'qemu-user-static'
+
+function Get-CrossDirectory { Join-Path $Root 'target/cross' }
+
+function Install-CrossTool {
+    # Debian packages (installed when running as root, else named), and Debian's arm64 std,
+    # unpacked into target/cross/arm64-sysroot (its version must be rustc-web's).
+    $missing = @($CrossPackages | Where-Object {
+            $state = & dpkg-query -W -f '${db:Status-Status}' $_ 2>$null
+            $state -ne 'installed'
+        })
+    $isRoot = (& id -u) -eq '0'
+    if ($missing) {
+        if (-not $isRoot) { throw "Cross builds need these Debian packages: sudo apt-get install $($missing -join ' ')" }
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+    }
+    $sysroot = Join-Path (Get-CrossDirectory) 'arm64-sysroot'
+    if (-not (Test-Path -LiteralPath (Join-Path $sysroot 'usr/lib/rustlib/aarch64-unknown-linux-gnu'))) {
+        $version = & dpkg-query -W -f '${Version}' rustc-web
+        $deb = Join-Path (Get-CrossDirectory) 'debs'
+        $null = New-Item -ItemType Directory -Force -Path $deb
+        if (-not ((& dpkg --print-foreign-architectures) -contains 'arm64')) {
+            if (-not $isRoot) { throw 'Cross builds need arm64 package lists: sudo dpkg --add-architecture arm64 && sudo apt-get update' }
+            Invoke-Native dpkg @('--add-architecture', 'arm64')
+            Invoke-Native apt-get @('update', '-qq')
+        }
+        Push-Location $deb
+        try { Invoke-Native apt-get @('download', "libstd-rust-web-dev:arm64=$version") } finally { Pop-Location }
+        $file = Get-ChildItem -LiteralPath $deb -Filter 'libstd-rust-web-dev_*_arm64.deb' | Select-Object -First 1
+        Invoke-Native dpkg @('-x', $file.FullName, $sysroot)
+    }
+}
+
+function Invoke-Cross {
+    if (-not $IsLinux -or [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -ne 'X64') {
+        throw 'The Cross task runs on Linux x64 (Debian 12 or later); on other machines build your own library with: pwsh ./build.ps1 Build'
+    }
+    Install-CrossTool
+    $cross = Get-CrossDirectory
+    $settings = @{
+        CARGO_HOME                                       = Join-Path $cross 'cargo-home'
+        CARGO_TARGET_DIR                                 = Join-Path $cross 'target'
+        RUSTC                                            = '/usr/bin/rustc'
+        RUSTC_BOOTSTRAP                                  = '1'   # -Zbuild-std on Debian's stable compiler
+        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER        = 'x86_64-w64-mingw32-gcc'
+        CC_x86_64_pc_windows_gnu                         = 'x86_64-w64-mingw32-gcc'
+        AR_x86_64_pc_windows_gnu                         = 'x86_64-w64-mingw32-ar'
+        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER    = 'aarch64-linux-gnu-gcc'
+        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS = "--sysroot=$(Join-Path $cross 'arm64-sysroot/usr')"
+        CC_aarch64_unknown_linux_gnu                     = 'aarch64-linux-gnu-gcc'
+        AR_aarch64_unknown_linux_gnu                     = 'aarch64-linux-gnu-ar'
+    }
+    $saved = @{}
+    foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
+    Push-Location $Root
+    try {
+        foreach ($target in $CrossTargets) {
+            $arguments = @('rustc', '--release', '--locked', '--lib', '--crate-type', 'cdylib', '--target', $target.Triple)
+            # No Windows std for Rust 1.96 in Debian: build it from source.
+            if ($target.Triple -like '*windows*') { $arguments += '-Zbuild-std=std,panic_unwind' }
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            Invoke-Native /usr/bin/cargo $arguments
+            $built = Join-Path $settings.CARGO_TARGET_DIR "$($target.Triple)/release/$($target.File)"
+            $staged = Join-Path (Join-Path $ModuleSource $target.Rid) $target.File
+            Copy-StagedLibrary -From $built -To $staged
+            Write-Host ("Staged {0} ({1:N2} MB, built in {2:N0} s)" -f $staged, ((Get-Item -LiteralPath $staged).Length / 1MB), $watch.Elapsed.TotalSeconds) -ForegroundColor Green
+        }
+    }
+    finally {
+        Pop-Location
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+function Copy-StagedLibrary {
+    # Copy, then rename over the old file: a shell that loaded the old library keeps its copy.
+    param([string] $From, [string] $To)
+    $null = New-Item -ItemType Directory -Force -Path (Split-Path $To)
+    $temporary = "$To.new"
+    Copy-Item -LiteralPath $From -Destination $temporary -Force
+    Move-Item -LiteralPath $temporary -Destination $To -Force
+}
+
 function Invoke-Package {
     Invoke-Build
     $out = Join-Path $Root 'out'
@@ -250,7 +344,7 @@ function Invoke-Clean {
     Remove-Item -LiteralPath (Join-Path $Root 'out') -Recurse -Force -ErrorAction SilentlyContinue
 }
 
-$known = 'Build', 'Install', 'Test', 'Demo', 'Help', 'Package', 'Clean'
+$known = 'Build', 'Cross', 'Install', 'Test', 'Demo', 'Help', 'Package', 'Clean'
 $Task = @($Task -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 foreach ($name in $Task) {
     if ($known -notcontains $name) { throw "Unknown task '$name'. Tasks: $($known -join ', ')." }
