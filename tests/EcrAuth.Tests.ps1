@@ -273,6 +273,18 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         Connect-EcrRegistry AKID $secure -WhatIf 6>$null
     }
 
+    It 'given the Reflection.Emit transformation (Windows PowerShell 5.1, PowerShell 7.2/7.3), it behaves like the class' {
+        # In a child process: this one already has the class's type.
+        $emit = Join-Path $ModulePath 'Private/SecretKeyTransformation.Emit.ps1'
+        $script = ". '$emit'; `$t = [AppDomain]::CurrentDomain.GetData('EcrAuth.SecretKeyTransformation'); `$a = `$t::new(); " +
+        "`$a.Transform(`$ExecutionContext, 'abc').Length; `$a.Transform(`$ExecutionContext, [psobject]'abcd').Length; " +
+        "`$s = [Net.NetworkCredential]::new('', 'xy').SecurePassword; `$a.Transform(`$ExecutionContext, `$s).Length; " +
+        "foreach (`$bad in '', ('s' * 65537), 42) { try { `$null = `$a.Transform(`$ExecutionContext, `$bad); 'no error' } catch { `$_.Exception.InnerException.Message } }"
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
+        $output | Should -Be @('3', '4', '2', 'The secret key is empty.',
+            'The secret key is longer than 65536 characters (the most a SecureString holds).', 'The secret key must be a string or a SecureString.')
+    }
+
     It 'given a -SecretKey of the wrong type, the error does not show the value' {
         $failure = $null
         $value = @{ value = 'HASHTABLE-' + 'SECRET' }   # in a variable: a literal would be in PowerShell's position message

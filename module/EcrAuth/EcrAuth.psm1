@@ -11,9 +11,17 @@
 #
 # Windows PowerShell 5.1 compatible: no ?:, ??, &&, ||, ?. in any module file (a test checks).
 
-# -SecretKey's argument transformation (string or SecureString), one type per process: see there.
+# -SecretKey's argument transformation (a string or a SecureString): a class on PowerShell 7.4+,
+# Reflection.Emit before (see Private/SecretKeyTransformation.*.ps1). One type per process, kept
+# in the AppDomain (another import, -Force or in another runspace, reuses it), and found by the
+# param blocks' [EcrAuthSecretKeyTransformation()] through a type accelerator (a class from a
+# dot-sourced file is not found by name otherwise).
 if (-not [AppDomain]::CurrentDomain.GetData('EcrAuth.SecretKeyTransformation')) {
-    . ([System.IO.Path]::Combine($PSScriptRoot, 'Private', 'SecretKeyTransformation.ps1'))
+    $file = 'SecretKeyTransformation.Emit.ps1'
+    if ('System.Management.Automation.NoRunspaceAffinityAttribute' -as [type]) { $file = 'SecretKeyTransformation.Class.ps1' }
+    . ([System.IO.Path]::Combine($PSScriptRoot, 'Private', $file))
+    [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')::Add('EcrAuthSecretKeyTransformation',
+        [AppDomain]::CurrentDomain.GetData('EcrAuth.SecretKeyTransformation'))
 }
 
 function Import-EcrPrivate {

@@ -1,12 +1,9 @@
-# The argument transformation of -SecretKey: a [SecureString] parameter (so PowerShell masks its
-# Mandatory prompt) that also takes a plain string (`Auth-ECR $key $secret`). Its errors never
-# show the value.
-#
-# Built with System.Reflection.Emit, once per process, rather than written as a PowerShell class:
-# a class's methods run in the runspace that defined it, so with the module imported in several
-# runspaces (ForEach-Object -Parallel, runspace pools) concurrent calls raced and a binding got
-# $null; [NoRunspaceAffinity()] would fix that but needs PowerShell 7.4 (and Windows PowerShell
-# 5.1 cannot even parse it). This type has no PowerShell code in it. Its IL, as C#:
+# -SecretKey's argument transformation for Windows PowerShell 5.1 and PowerShell 7.2/7.3: the
+# same as SecretKeyTransformation.Class.ps1 (read that first), built with System.Reflection.Emit.
+# There a PowerShell class would run its method in the runspace that defined it, so with the
+# module imported in several runspaces (runspace pools, ForEach-Object -Parallel) concurrent
+# bindings raced and got $null; [NoRunspaceAffinity()], which fixes that, needs PowerShell 7.4.
+# This type has no PowerShell code in it. Its IL, as C#:
 #
 #   public override object Transform(EngineIntrinsics engine, object input) {
 #       if (input is PSObject wrapped) input = wrapped.BaseObject;
@@ -51,6 +48,4 @@ $il.Emit($op::Ldstr, 'The secret key must be a string or a SecureString.'); $il.
 $il.MarkLabel($keep)
 $il.Emit($op::Ldarg_2); $il.Emit($op::Ret)
 
-# Kept in the AppDomain: another import (-Force, another runspace) reuses it, and a second type
-# of the same name would make [EcrAuthSecretKeyTransformation()] ambiguous.
 [AppDomain]::CurrentDomain.SetData('EcrAuth.SecretKeyTransformation', $builder.CreateType())
