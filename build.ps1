@@ -9,7 +9,6 @@ Tasks run in the order given:
   Install  Build, then copy the module into your user module path (Import-Module EcrAuth works anywhere)
   Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed"
   Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
-  Help     regenerate module/EcrAuth/en-US/EcrAuth-help.xml from the commands' comment help
   Package  Build, then a PowerShell Gallery package (out/EcrAuth.<version>.nupkg) with the native library
   Clean    remove build output and staged libraries
 
@@ -329,13 +328,6 @@ function Invoke-Package {
     $package
 }
 
-function Invoke-Help {
-    # In a child process: the generator imports the module and loads its implementations.
-    $shell = Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1   # PowerShell 7
-    Invoke-Native $shell.Source @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'module/Export-EcrAuthHelp.ps1'))
-    Write-Host "Wrote $(Join-Path $ModuleSource 'en-US/EcrAuth-help.xml')" -ForegroundColor Green
-}
-
 function Invoke-Clean {
     Push-Location $Root
     try { Invoke-Native cargo @('clean') } finally { Pop-Location }
@@ -344,7 +336,7 @@ function Invoke-Clean {
     Remove-Item -LiteralPath (Join-Path $Root 'out') -Recurse -Force -ErrorAction SilentlyContinue
 }
 
-$known = 'Build', 'Cross', 'Install', 'Test', 'Demo', 'Help', 'Package', 'Clean'
+$known = 'Build', 'Cross', 'Install', 'Test', 'Demo', 'Package', 'Clean'
 $Task = @($Task -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 foreach ($name in $Task) {
     if ($known -notcontains $name) { throw "Unknown task '$name'. Tasks: $($known -join ', ')." }

@@ -13,6 +13,10 @@ measures, printing medians and ratios:
     vs `aws ecr get-login-password | docker login` (AWS CLI from .venv or PATH, if present);
   - fetch+decode alone through the C ABI (benches/fetch_bench.c) vs `aws ecr get-login-password`;
   - a repeat Auth-ECR while the previous login is valid (ECR requests and client runs counted);
+  - the $PROFILE path: a new interactive pwsh whose profile runs the README's two lines
+    (Import-Module EcrAuth; Auth-ECR -ProfileName dev) while the login is valid, timed in-process
+    (Stopwatch around the two lines) and as the whole shell's start, against the same shell
+    whose profile lacks the two lines; and which modules the two lines loaded;
   - 5 registries vs 1 (the library fetches them concurrently);
   - the stripped release library's size.
 Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip install awscli`.
@@ -21,7 +25,11 @@ Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip inst
 Repetitions per measurement (processes for the import benchmark).
 
 .PARAMETER Only
-Run only these measurements (Import, Login, Repeat, Registries, Fetch); default: all.
+Run only these measurements (Import, Profile, Login, Repeat, Registries, Fetch); default: all.
+
+.PARAMETER ModulePath
+The EcrAuth module folder to measure (default: module/EcrAuth), e.g. an older version's copy
+for before/after figures; it needs the staged native library.
 
 .PARAMETER CleanBuild
 Also time a clean `cargo build --release` in a temporary target folder (about 5 minutes on 2 cores).
@@ -31,7 +39,8 @@ param(
     [int] $Iterations = 20,
     [switch] $CleanBuild,
     # From bash, `-Only Login,Repeat` arrives as one word: split on commas below.
-    [string[]] $Only
+    [string[]] $Only,
+    [string] $ModulePath = (Join-Path (Split-Path -Parent $PSScriptRoot) 'module/EcrAuth')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -39,10 +48,10 @@ Set-StrictMode -Version 3.0
 $Root = Split-Path -Parent $PSScriptRoot
 $Only = @($Only -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 foreach ($name in $Only) {
-    if ('Import', 'Login', 'Repeat', 'Registries', 'Fetch' -notcontains $name) { throw "Unknown measurement '$name'; expected Import, Login, Repeat, Registries or Fetch." }
+    if ('Import', 'Profile', 'Login', 'Repeat', 'Registries', 'Fetch' -notcontains $name) { throw "Unknown measurement '$name'; expected Import, Profile, Login, Repeat, Registries or Fetch." }
 }
 Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
-$ModulePath = Join-Path $Root 'module/EcrAuth'
+$ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 $Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
 $Rows = New-Object System.Collections.Generic.List[object]
 
@@ -121,6 +130,76 @@ function Measure-ProfileImport([System.Collections.IDictionary] $Cases, [string]
         }
     }
     finally { $env:HOME = $saved.HOME; $env:XDG_CONFIG_HOME = $saved.XDG_CONFIG_HOME }
+}
+
+function Measure-Profile($Stack) {
+    # The README's $PROFILE recipe in a real interactive pwsh (a pseudo-terminal from util-linux
+    # `script`), the login still valid: `Import-Module EcrAuth` by name (from PSModulePath) and
+    # `Auth-ECR -ProfileName dev`. Timed in-process (a Stopwatch around the two lines) and as the
+    # whole shell's start (the bench's Stopwatch around `script`), against the same shell whose
+    # profile lacks the two lines. The endpoint comes from AWS_ENDPOINT_URL_ECR, so the line is
+    # the README's own.
+    $scriptCommand = Get-Command script -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $IsLinux -or -not $scriptCommand) { Write-Host 'Skipping the $PROFILE path: needs Linux and util-linux `script`.'; return }
+    $dir = Join-Path $Stack.Directory ('profile-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    $profileHome = Join-Path $dir 'home'
+    $profileDir = Join-Path $profileHome '.config/powershell'
+    $null = New-Item -ItemType Directory -Force -Path $profileDir
+    $aws = Join-Path $dir 'aws'
+    $null = New-Item -ItemType Directory -Path $aws
+    Set-Content -LiteralPath (Join-Path $aws 'config') -Value "[profile dev]`nregion = us-east-1`n"
+    Set-Content -LiteralPath (Join-Path $aws 'credentials') -Value "[dev]`naws_access_key_id = AKIAIOSFODNN7EXAMPLE`naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`n"
+    $results = Join-Path $dir 'times.txt'
+    $names = 'HOME', 'XDG_CONFIG_HOME', 'PSModulePath', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_ENDPOINT_URL_ECR', 'ECRAUTH_STATE_DIR', 'DOCKER_CONFIG'
+    $saved = @{}
+    foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+    try {
+        $env:PSModulePath = (Split-Path -Parent $ModulePath) + [IO.Path]::PathSeparator + $env:PSModulePath
+        $env:AWS_CONFIG_FILE = Join-Path $aws 'config'
+        $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $aws 'credentials'
+        $env:AWS_ENDPOINT_URL_ECR = $Stack.Ecr.Uri
+        $env:ECRAUTH_STATE_DIR = Join-Path $dir 'state'
+        $env:DOCKER_CONFIG = Join-Path $dir 'docker'
+        # The first login (not measured), in a shell of its own.
+        & $Pwsh -NoProfile -NonInteractive -Command 'Import-Module EcrAuth; Auth-ECR -ProfileName dev 6>$null'
+        if ($LASTEXITCODE) { throw 'the first login for the $PROFILE measurement failed' }
+        $before = @(Get-MockEcrRequest $Stack.Ecr).Count
+        $env:HOME = $profileHome; $env:XDG_CONFIG_HOME = Join-Path $profileHome '.config'
+        $cases = [ordered]@{
+            'with the README''s two lines' = "Import-Module EcrAuth`nAuth-ECR -ProfileName dev"
+            'without them' = ''
+        }
+        $shells = @{}
+        foreach ($case in $cases.Keys) {
+            Remove-Item -LiteralPath $results -ErrorAction SilentlyContinue
+            Set-Content -LiteralPath (Join-Path $profileDir 'Microsoft.PowerShell_profile.ps1') -Value @"
+`$w = [Diagnostics.Stopwatch]::StartNew()
+$($cases[$case])
+`$w.Stop()
+`$loaded = @('Microsoft.PowerShell.Utility', 'Microsoft.PowerShell.Management', 'Microsoft.PowerShell.Security' | Where-Object { Get-Module `$_ }) -join '+'
+[IO.File]::AppendAllText('$results', [string]`$w.Elapsed.TotalMilliseconds + ' ' + `$loaded + "``n")
+[Environment]::Exit(0)
+"@
+            $shells[$case] = foreach ($i in 1..$Iterations) {
+                $w = [Diagnostics.Stopwatch]::StartNew()
+                $null = & $scriptCommand.Source -qec "'$Pwsh' -NoLogo" /dev/null
+                $w.Elapsed.TotalMilliseconds
+            }
+            $lines = @(Get-Content -LiteralPath $results)
+            if ($cases[$case]) {
+                $loaded = @($lines | ForEach-Object { ($_ -split ' ', 2)[1] } | Where-Object { $_ } | Select-Object -Unique)
+                $note = if ($loaded) { "loaded $($loaded -join ', ')" } else { 'no Utility/Management/Security module loaded' }
+                Add-Row 'Import-Module EcrAuth; Auth-ECR (login valid), in $PROFILE' @($lines | ForEach-Object { [double]($_ -split ' ')[0] }) '' "in-process; $note"
+            }
+        }
+        $requests = @(Get-MockEcrRequest $Stack.Ecr).Count - $before
+        Add-Row 'New interactive pwsh, $PROFILE with the two lines' $shells['with the README''s two lines'] 'New interactive pwsh, $PROFILE without them' "wall clock to exit; $requests ECR requests"
+        Add-Row 'New interactive pwsh, $PROFILE without them' $shells['without them'] '' 'wall clock to exit'
+    }
+    finally {
+        foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+    }
 }
 
 function Measure-Login($Stack) {
@@ -244,6 +323,7 @@ try {
     $stack.Registry = Start-TestRegistry -Password $stack.Password
     $stack.Ecr = Start-MockEcr -ProxyEndpoint "http://$($stack.Registry.Host)" -Password $stack.Password
     if (-not $Only -or $Only -contains 'Import') { Measure-Import }
+    if (-not $Only -or $Only -contains 'Profile') { Measure-Profile $stack }
     if (-not $Only -or $Only -contains 'Login') { Measure-Login $stack }
     if (-not $Only -or $Only -contains 'Repeat') { Measure-Repeat $stack }
     if (-not $Only -or $Only -contains 'Registries') { Measure-Registries $stack }
@@ -276,5 +356,12 @@ if ($CleanBuild) {
 $library = Get-Item (Join-Path $ModulePath 'linux-x64/libecr_auth.so')
 Write-Host ''
 Write-Host ("Machine: {0} cores, {1}; {2}" -f [Environment]::ProcessorCount, (Get-Content /proc/cpuinfo | Select-String 'model name' | Select-Object -First 1).Line.Split(':')[1].Trim(), $PSVersionTable.OS)
+# Which PowerShell measured: installer builds are precompiled (ReadyToRun), the global tool is not.
+$engine = [System.Management.Automation.PSObject].Assembly.Location
+$reader = New-Object System.Reflection.PortableExecutable.PEReader([IO.File]::OpenRead($engine))
+try { $readyToRun = $reader.PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0 } finally { $reader.Dispose() }
+Write-Host ("PowerShell {0} on .NET {1} ({2}); engine {3}" -f $PSVersionTable.PSVersion, [Environment]::Version, $PSHOME,
+    $(if ($readyToRun) { 'precompiled (ReadyToRun)' } else { 'IL only, not ReadyToRun: first uses are JIT-compiled' }))
+Write-Host "Module measured: $ModulePath"
 Write-Host ("Stripped release library: {0:N0} bytes ({1:N2} MiB)" -f $library.Length, ($library.Length / 1MB))
 $Rows | Format-Table Measurement, MedianMs, N, Ratio, Peer, Note -AutoSize | Out-String -Width 200 | Write-Host

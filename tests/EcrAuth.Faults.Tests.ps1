@@ -66,7 +66,7 @@ Describe 'Faults' -Tag Integration {
             $failure = $null
             # Short for the silent endpoint; long enough elsewhere that retries end on their own.
             $timeout = if ($Endpoint -eq 'silent') { 2 } else { 15 }
-            try { Auth-ECR $AccessKey $SecretKey -EndpointUrl $uri -TimeoutSec $timeout -Force 6>$null } catch { $failure = $_ }
+            try { Auth-ECR $AccessKey $SecretKey -EndpointUrl $uri -TimeoutSec $timeout -Force -ErrorAction Stop 6>$null } catch { $failure = $_ }
         }
         finally {
             $env:PATH = $PreviousPath
@@ -144,7 +144,7 @@ Describe 'Secrets' -Tag Integration {
                     Auth-ECR $AccessKey $SecretKey -SessionToken $token -EndpointUrl $ecr.Uri -PassThru -Verbose
                     Get-EcrConnection -Verbose
                     Disconnect-EcrRegistry -Verbose
-                    try { Auth-ECR $AccessKey $wrongSecret -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -Verbose } catch { $_ }
+                    try { Auth-ECR $AccessKey $wrongSecret -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -Verbose -ErrorAction Stop } catch { $_ }
                 } *>&1 | Out-String -Width 400
             }
         }

@@ -77,7 +77,7 @@ Describe 'Credential sources' -Tag Integration {
 
     It 'given an unknown profile, the error says no credentials were found' {
         $null = New-DockerConfig
-        { Connect-EcrRegistry -ProfileName does-not-exist -EndpointUrl $Ecr.Uri } |
+        { Connect-EcrRegistry -ProfileName does-not-exist -EndpointUrl $Ecr.Uri -ErrorAction Stop } |
             Should -Throw -ErrorId 'EcrAuth.NoCredentials,Connect-EcrRegistry'
     }
 
@@ -212,12 +212,14 @@ Describe 'Fast repeat logins' -Tag Integration {
         $null = New-DockerConfig
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
         $before = Get-RequestCount
-        # Also: the way there autoloads no Microsoft.PowerShell.Management (~110 ms in a new shell).
+        # Also: the way there autoloads neither Microsoft.PowerShell.Management (Join-Path,
+        # Test-Path: ~110 ms in a new shell) nor Microsoft.PowerShell.Utility (ConvertFrom-Json,
+        # Write-Host, New-Object: ~150 ms). Checked before anything else in that shell runs a cmdlet.
         $script = "Import-Module '$ModulePath'; Auth-ECR '$AccessKey' '$SecretKey' -EndpointUrl '$($Ecr.Uri)' -Verbose 4>&1; " +
-        "'management loaded: ' + [bool](Get-Module Microsoft.PowerShell.Management)"
+        "'loaded: ' + [bool](Get-Module Microsoft.PowerShell.Management) + ' ' + [bool](Get-Module Microsoft.PowerShell.Utility)"
         $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
         "$output" | Should -Match 'Already logged in'
-        $output[-1] | Should -Be 'management loaded: False'
+        $output[-1] | Should -Be 'loaded: False False'
         Get-RequestCount | Should -Be $before
     }
 
@@ -240,12 +242,11 @@ Describe 'Fast repeat logins' -Tag Integration {
         Get-RequestCount | Should -Be $before -Because 'the token was still valid inside the library'
     }
 
-    It 'given the state folder, it is owner-only and holds no secret' {
+    It 'given the state folder, EcrAuth''s own logins folder is owner-only and holds no secret' {
         $null = New-DockerConfig
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -SessionToken 'SESSION-TOKEN-VALUE' 6>$null
         $files = @(Get-ChildItem -LiteralPath $env:ECRAUTH_STATE_DIR -Recurse -File)
         $files.Count | Should -Be 1
-        [Convert]::ToString([int](Get-Item $env:ECRAUTH_STATE_DIR).UnixFileMode, 8) | Should -Be '700'
         [Convert]::ToString([int](Get-Item (Join-Path $env:ECRAUTH_STATE_DIR 'logins')).UnixFileMode, 8) | Should -Be '700'
         [Convert]::ToString([int]$files[0].UnixFileMode, 8) | Should -Be '600'
         $text = Get-Content -Raw $files[0].FullName
@@ -261,7 +262,8 @@ Describe 'Fast repeat logins' -Tag Integration {
         $files = @(Get-ChildItem -LiteralPath $env:ECRAUTH_STATE_DIR -File -Recurse)
         $files.Name | Should -Not -Match '\.tmp$'
         $files.Count | Should -Be 1
-        { Get-Content -Raw $files[0].FullName | ConvertFrom-Json } | Should -Not -Throw
+        (Get-Content -LiteralPath $files[0].FullName)[0] | Should -Be 'EcrAuth state 2'
+        @(Get-Content -LiteralPath $files[0].FullName | Where-Object { $_ -like "Login`t*" }).Count | Should -Be 1
         Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
     }
 }
@@ -330,7 +332,7 @@ Describe 'Networks' -Tag Integration {
 
     It 'given an HTTPS endpoint with a private CA, it fails without -CaBundle and works with it' {
         $config = New-DockerConfig
-        { Auth-ECR $AccessKey $SecretKey -EndpointUrl $TlsEcr.Uri -TimeoutSec 5 } | Should -Throw -ErrorId 'EcrAuth.Network,Connect-EcrRegistry'
+        { Auth-ECR $AccessKey $SecretKey -EndpointUrl $TlsEcr.Uri -TimeoutSec 5 -ErrorAction Stop } | Should -Throw -ErrorId 'EcrAuth.Network,Connect-EcrRegistry'
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $TlsEcr.Uri -CaBundle (Join-Path $Tls 'ca.pem') 6>$null
         Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
     }
@@ -351,5 +353,247 @@ Describe 'Networks' -Tag Integration {
         finally { Remove-Item env:AWS_ENDPOINT_URL_ECR }
         Get-RequestCount | Should -Be ($before + 1)
         Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Errors the PowerShell way' -Tag Integration {
+    AfterEach { $env:PATH = $PreviousPath }
+    BeforeEach { $env:ECRAUTH_STATE_DIR = Join-Path $Work ('state-' + [guid]::NewGuid().ToString('n').Substring(0, 8)) }
+
+    It 'given an unreachable endpoint, -ErrorAction SilentlyContinue is honoured and -ErrorVariable holds exactly one record' {
+        $null = New-DockerConfig
+        $port = Get-FreeTcpPort
+        $failed = $null
+        $output = Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$port" -ErrorAction SilentlyContinue -ErrorVariable failed
+        $output | Should -BeNullOrEmpty
+        @($failed).Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.Network,Connect-EcrRegistry'
+        $failed[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $failed[0].Exception.Message | Should -Match 'could not reach the ECR endpoint'
+    }
+
+    It 'given a failure in a script, the next statement still runs (non-terminating)' {
+        $null = New-DockerConfig
+        $after = & { Get-EcrLoginPassword $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction SilentlyContinue; 'next statement ran' }
+        $after | Should -Be 'next statement ran'
+    }
+
+    It 'given usage errors (<Case>), the error stays terminating even with -ErrorAction SilentlyContinue' -TestCases @(
+        @{ Case = 'a host that is not ECR'; Arguments = @{ Registry = 'ghcr.io' }; Id = 'EcrAuth.InvalidArgument,Connect-EcrRegistry' }
+        @{ Case = 'a missing client'; Arguments = @{ Client = 'nerdctl' }; Id = 'EcrAuth.ClientNotFound,Connect-EcrRegistry' }
+        @{ Case = 'a bad region'; Arguments = @{ Region = 'mars' }; Id = 'ParameterArgumentValidationError,Connect-EcrRegistry' }
+    ) {
+        $null = New-DockerConfig
+        { Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri @Arguments -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $Id
+    }
+
+    It 'given two registries of which one refuses the login, the other logs in and one error names the failing one' {
+        $config = New-DockerConfig
+        $bin = Join-Path $Work ('failing-bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $bin
+        # A docker that refuses 444455556666's registry and accepts the others.
+        Set-Content -LiteralPath (Join-Path $bin 'docker') -Value @"
+#!/bin/sh
+cat > /dev/null
+case "`$*" in *444455556666*) echo 'Error response from daemon: login attempt failed with status: 401 Unauthorized' >&2; exit 1 ;; esac
+echo 'Login Succeeded'
+"@
+        & chmod +x (Join-Path $bin 'docker')
+        $env:PATH = $bin + [IO.Path]::PathSeparator + $PreviousPath
+        $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
+        try {
+            $failed = $null
+            $logins = Auth-ECR $AccessKey $SecretKey -RegistryId 111122223333, 444455556666 -EndpointUrl $perRegistry.Uri -PassThru -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+        }
+        finally { Stop-TestProcess $perRegistry }
+        @($logins).Registry | Should -Be @('111122223333.dkr.ecr.us-east-1.amazonaws.com')
+        @($failed).Count | Should -Be 1
+        $failed[0].TargetObject | Should -Be '444455556666.dkr.ecr.us-east-1.amazonaws.com'
+        $failed[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        (Get-EcrConnection).Registry | Should -Be @('111122223333.dkr.ecr.us-east-1.amazonaws.com')
+    }
+
+    It 'given a state folder that cannot be written, the login stands and a warning says so' {
+        $config = New-DockerConfig
+        $blocker = Join-Path $Work ('blocker-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        Set-Content -LiteralPath $blocker -Value 'a file, not a folder'
+        $env:ECRAUTH_STATE_DIR = Join-Path $blocker 'state'
+        $warnings = $null; $failed = $null
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable failed 6>$null
+        @($failed).Count | Should -Be 0
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -Match 'could not remember this login'
+        Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Repeat check of each client''s own auth file' -Tag Integration {
+    AfterEach {
+        $env:PATH = $PreviousPath
+        Remove-Item env:REGISTRY_AUTH_FILE, env:HELM_REGISTRY_CONFIG, env:XDG_RUNTIME_DIR -ErrorAction SilentlyContinue
+    }
+    BeforeEach { $env:ECRAUTH_STATE_DIR = Join-Path $Work ('state-' + [guid]::NewGuid().ToString('n').Substring(0, 8)) }
+
+    It 'given <Client> whose auth file (<Variable>) holds the login, a repeat is skipped; once the file is gone, it logs in again' -TestCases @(
+        @{ Client = 'podman'; Variable = 'REGISTRY_AUTH_FILE'; File = 'auth.json' }
+        @{ Client = 'podman'; Variable = 'XDG_RUNTIME_DIR'; File = 'containers/auth.json' }
+        @{ Client = 'helm'; Variable = 'HELM_REGISTRY_CONFIG'; File = 'registry.json' }
+        @{ Client = 'oras'; Variable = 'DOCKER_CONFIG'; File = 'config.json' }
+    ) {
+        $bin = Use-FakeClients
+        $dir = Join-Path $Work ('auth-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $dir
+        $authFile = Join-Path $dir $File
+        $value = if ($Variable -eq 'XDG_RUNTIME_DIR' -or $Variable -eq 'DOCKER_CONFIG') { $dir } else { $authFile }
+        [Environment]::SetEnvironmentVariable($Variable, $value)
+        try {
+            Auth-ECR $AccessKey $SecretKey -Client $Client -EndpointUrl $Ecr.Uri 6>$null
+            @(Get-Content (Join-Path $bin "$Client.calls.args")).Count | Should -Be 1
+            # What the real client writes on a successful login (the fake cannot know where).
+            $null = New-Item -ItemType Directory -Force -Path (Split-Path $authFile)
+            Set-Content -LiteralPath $authFile -Value "{`n`t""auths"": {`n`t`t""$($Registry.Host)"": {`n`t`t`t""auth"": ""QVdTOnB3""`n`t`t}`n`t}`n}"
+            $before = Get-RequestCount
+            Auth-ECR $AccessKey $SecretKey -Client $Client -EndpointUrl $Ecr.Uri 6>$null
+            @(Get-Content (Join-Path $bin "$Client.calls.args")).Count | Should -Be 1 -Because 'the login is still in the client''s file'
+            Get-RequestCount | Should -Be $before
+            # A reboot empties XDG_RUNTIME_DIR; a logout edits the file: either way the login is gone.
+            Remove-Item -LiteralPath $authFile
+            Auth-ECR $AccessKey $SecretKey -Client $Client -EndpointUrl $Ecr.Uri 6>$null
+            @(Get-Content (Join-Path $bin "$Client.calls.args")).Count | Should -Be 2
+        }
+        finally {
+            if ($Variable -eq 'DOCKER_CONFIG') { $env:DOCKER_CONFIG = $PreviousDockerConfig } else { [Environment]::SetEnvironmentVariable($Variable, $null) }
+        }
+    }
+
+    It 'given a client without an auth file EcrAuth can check (finch on Linux), a repeat logs in again' {
+        $bin = Use-FakeClients
+        Auth-ECR $AccessKey $SecretKey -Client finch -EndpointUrl $Ecr.Uri 6>$null
+        Auth-ECR $AccessKey $SecretKey -Client finch -EndpointUrl $Ecr.Uri 6>$null
+        @(Get-Content (Join-Path $bin 'finch.calls.args')).Count | Should -Be 2
+    }
+}
+
+Describe 'State folder' -Tag Integration {
+    AfterEach { $env:PATH = $PreviousPath }
+
+    It 'given a shared ECRAUTH_STATE_DIR (mode 1777), it stays 1777 and only EcrAuth''s logins folder is owner-only' {
+        $null = New-DockerConfig
+        $shared = Join-Path $Work ('shared-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $shared
+        & chmod 1777 $shared
+        $env:ECRAUTH_STATE_DIR = $shared
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
+        [Convert]::ToString([int](Get-Item $shared).UnixFileMode, 8) | Should -Be '1777'
+        [Convert]::ToString([int](Get-Item (Join-Path $shared 'logins')).UnixFileMode, 8) | Should -Be '700'
+    }
+
+    It 'given a relative ECRAUTH_STATE_DIR, the record lands under PowerShell''s location, where Get-EcrConnection finds it' {
+        $null = New-DockerConfig
+        $here = Join-Path $Work ('here-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $here
+        Push-Location $here
+        try {
+            $env:ECRAUTH_STATE_DIR = 'relative-state'
+            Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
+            $connections = @(Get-EcrConnection)
+        }
+        finally { Pop-Location }
+        @(Get-ChildItem -LiteralPath (Join-Path $here 'relative-state/logins') -Filter *.state).Count | Should -Be 1
+        $connections.Registry | Should -Be $Registry.Host
+    }
+
+    It 'given records expiring in 10 minutes and expired an hour ago, Valid honours the 15-minute margin and the expired one is pruned' {
+        $env:ECRAUTH_STATE_DIR = Join-Path $Work ('margin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $logins = Join-Path $env:ECRAUTH_STATE_DIR 'logins'
+        $null = New-Item -ItemType Directory -Force -Path $logins
+        $soon = [DateTimeOffset]::UtcNow.AddMinutes(10).ToUnixTimeSeconds()
+        $gone = [DateTimeOffset]::UtcNow.AddHours(-1).ToUnixTimeSeconds()
+        Set-Content -LiteralPath (Join-Path $logins 'soon.state') -NoNewline -Value "EcrAuth state 2`nClient`tdocker`nLogin`tsoon.example`tAWS`t$soon`thttps://soon.example`n"
+        Set-Content -LiteralPath (Join-Path $logins 'gone.state') -NoNewline -Value "EcrAuth state 2`nClient`tdocker`nLogin`tgone.example`tAWS`t$gone`thttps://gone.example`n"
+        $connections = @(Get-EcrConnection)
+        $connections.Registry | Should -Be @('soon.example')
+        $connections[0].Valid | Should -BeFalse -Because 'a repeat Auth-ECR would log in again'
+        Test-Path (Join-Path $logins 'gone.state') | Should -BeFalse
+        Test-Path (Join-Path $logins 'soon.state') | Should -BeTrue
+    }
+}
+
+Describe 'Pipelines' -Tag Integration {
+    AfterEach { $env:PATH = $PreviousPath }
+    BeforeEach { $env:ECRAUTH_STATE_DIR = Join-Path $Work ('state-' + [guid]::NewGuid().ToString('n').Substring(0, 8)) }
+
+    It 'given Get-EcrConnection | Connect-EcrRegistry -Force, each remembered login (made with a profile) is renewed' {
+        $bin = Use-FakeClients
+        $files = Join-Path $Work 'pipe-aws'
+        $null = New-Item -ItemType Directory -Force -Path $files
+        Set-Content (Join-Path $files 'config') "[profile pipe]`nregion = us-east-1`n"
+        Set-Content (Join-Path $files 'credentials') "[pipe]`naws_access_key_id = AKIDPIPE`naws_secret_access_key = pipe-secret`n"
+        $previous = $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE
+        $env:AWS_CONFIG_FILE = Join-Path $files 'config'; $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $files 'credentials'
+        $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
+        try {
+            Auth-ECR -ProfileName pipe -RegistryId 111122223333, 444455556666 -EndpointUrl $perRegistry.Uri 6>$null
+            $renewed = Get-EcrConnection | Connect-EcrRegistry -Force -PassThru 6>$null
+            $requests = @(Get-MockEcrRequest $perRegistry)
+        }
+        finally {
+            Stop-TestProcess $perRegistry
+            $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE = $previous
+        }
+        @($renewed).Registry | Sort-Object | Should -Be @('111122223333.dkr.ecr.us-east-1.amazonaws.com', '444455556666.dkr.ecr.us-east-1.amazonaws.com')
+        $requests.Count | Should -Be 4   # one per registry id, twice
+        $requests | ForEach-Object { $_.access_key | Should -Be 'AKIDPIPE' }
+        @(Get-Content (Join-Path $bin 'docker.calls.args')).Count | Should -Be 4
+    }
+
+    It 'given Get-EcrConnection | Disconnect-EcrRegistry, every remembered login is logged out and forgotten' {
+        $bin = Use-FakeClients
+        $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
+        try { Auth-ECR $AccessKey $SecretKey -RegistryId 111122223333, 444455556666 -EndpointUrl $perRegistry.Uri 6>$null }
+        finally { Stop-TestProcess $perRegistry }
+        Get-EcrConnection | Disconnect-EcrRegistry 6>$null
+        Get-Content (Join-Path $bin 'docker.calls.args') | Where-Object { $_ -like 'logout*' } | Sort-Object |
+            Should -Be @('logout 111122223333.dkr.ecr.us-east-1.amazonaws.com', 'logout 444455556666.dkr.ecr.us-east-1.amazonaws.com')
+        Get-EcrConnection | Should -BeNullOrEmpty
+    }
+
+    It 'given plain strings piped to Disconnect-EcrRegistry, each host is logged out' {
+        $bin = Use-FakeClients
+        'a.example', 'b.example' | Disconnect-EcrRegistry 6>$null
+        Get-Content (Join-Path $bin 'docker.calls.args') | Should -Be @('logout a.example', 'logout b.example')
+    }
+}
+
+Describe 'Output streams and standard input' -Tag Integration {
+    AfterEach { $env:PATH = $PreviousPath }
+
+    It 'given a login, the password reaches the client''s standard input byte for byte: no BOM, no newline' {
+        $bin = Use-FakeClients
+        $null = New-DockerConfig
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $bin 'docker.calls.stdin.bin'))
+        ($bytes -join ',') | Should -Be ([Text.Encoding]::UTF8.GetBytes($Password) -join ',')
+    }
+
+    It 'given a login, "Login Succeeded" is an information record tagged EcrAuth/ClientOutput/docker, shown by default' {
+        $null = New-DockerConfig
+        $records = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>&1
+        $record = @($records | Where-Object { $_ -is [System.Management.Automation.InformationRecord] })
+        $record.Count | Should -Be 1
+        "$($record[0].MessageData)" | Should -Be "$($Registry.Host): Login Succeeded"
+        foreach ($tag in 'EcrAuth', 'ClientOutput', 'docker', 'PSHOST') { $record[0].Tags | Should -Contain $tag }
+    }
+
+    It 'given -InformationAction SilentlyContinue, the client''s output is not shown; -InformationVariable still collects it' {
+        $bin = Use-FakeClients
+        $null = New-DockerConfig
+        $collected = $null
+        $null = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force -InformationAction SilentlyContinue -InformationVariable collected
+        "$($collected[0].MessageData)" | Should -Match 'Login Succeeded'
+        # What a shell shows: its host output.
+        $command = "Import-Module '$ModulePath'; Auth-ECR '$AccessKey' '$SecretKey' -EndpointUrl '$($Ecr.Uri)' -Force"
+        (& $Pwsh -NoProfile -NonInteractive -Command $command) -join ' ' | Should -Match 'Login Succeeded'
+        (& $Pwsh -NoProfile -NonInteractive -Command "$command -InformationAction SilentlyContinue") -join ' ' | Should -Not -Match 'Login Succeeded'
     }
 }

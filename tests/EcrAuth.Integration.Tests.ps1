@@ -39,6 +39,7 @@ BeforeAll {
         # Runs $Script, returning every stream as text and the error (if any).
         param([scriptblock] $Script)
         $failure = $null
+        # Failures are non-terminating errors now: -ErrorAction Stop in the script makes them catchable.
         $output = try { & $Script *>&1 } catch { $failure = $_ }
         [pscustomobject]@{ Text = ($output | Out-String); Error = $failure; Output = $output }
     }
@@ -124,7 +125,7 @@ Describe 'Auth-ECR failures' -Tag Integration {
         $config = New-DockerConfig -Content $before
         $wrong = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password 'not-the-registry-password'
         try {
-            $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl $wrong.Uri -Verbose }
+            $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl $wrong.Uri -Verbose -ErrorAction Stop }
         }
         finally { Stop-TestProcess $wrong }
         $run.Error.CategoryInfo.Category | Should -Be 'AuthenticationError'
@@ -146,7 +147,7 @@ Describe 'Auth-ECR failures' -Tag Integration {
         $config = New-DockerConfig
         $failing = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -Fail $Code -Status $Status
         try {
-            $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl $failing.Uri -TimeoutSec 10 }
+            $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl $failing.Uri -TimeoutSec 10 -ErrorAction Stop }
         }
         finally { Stop-TestProcess $failing }
         $run.Error.CategoryInfo.Category | Should -Be $Category
@@ -158,7 +159,7 @@ Describe 'Auth-ECR failures' -Tag Integration {
     It 'given an endpoint that refuses connections, the error is ConnectionError' {
         $null = New-DockerConfig
         $port = Get-FreeTcpPort
-        $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$port" }
+        $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$port" -ErrorAction Stop }
         $run.Error.CategoryInfo.Category | Should -Be 'ConnectionError'
         $run.Error.Exception.Message | Should -Match 'could not reach the ECR endpoint'
     }
@@ -169,7 +170,7 @@ Describe 'Auth-ECR failures' -Tag Integration {
         $listener.Start()  # accepts into the backlog, never answers
         try {
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$($listener.LocalEndpoint.Port)" -TimeoutSec 1 }
+            $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$($listener.LocalEndpoint.Port)" -TimeoutSec 1 -ErrorAction Stop }
             $watch.Stop()
         }
         finally { $listener.Stop() }
@@ -180,7 +181,7 @@ Describe 'Auth-ECR failures' -Tag Integration {
     It 'given the registry is down, docker''s own error surfaces as ConnectionError' {
         $config = New-DockerConfig
         $down = Start-MockEcr -ProxyEndpoint "http://127.0.0.1:$(Get-FreeTcpPort)" -Password $Password
-        try { $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl $down.Uri } }
+        try { $run = Invoke-Captured { Auth-ECR $AccessKey $SecretKey -EndpointUrl $down.Uri -ErrorAction Stop } }
         finally { Stop-TestProcess $down }
         $run.Error.CategoryInfo.Category | Should -Be 'ConnectionError'
         $run.Error.Exception.Message | Should -Match 'connection refused'
@@ -189,7 +190,7 @@ Describe 'Auth-ECR failures' -Tag Integration {
 
     It 'given a failure, the shell survives and the next login works' {
         $config = New-DockerConfig
-        { Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" } | Should -Throw
+        { Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop } | Should -Throw
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
         Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
     }

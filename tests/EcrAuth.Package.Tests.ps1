@@ -56,7 +56,7 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
         }
         $exit | Should -Be 0 -Because ($result | Out-String)
         $result[-3] | Should -BeLike "$dataHome*" -Because "the module must come from the temp user scope"
-        $result[-2] | Should -Be '4' -Because 'the installed help (en-US/EcrAuth-help.xml) shows the four parameter sets'
+        $result[-2] | Should -Be '4' -Because 'the installed help (comment-based) shows the four parameter sets'
         $result[-1] | Should -Be $Registry.Host
         Test-Path (Join-Path $result[-3] 'linux-x64/libecr_auth.so') | Should -BeTrue
         (Get-Content -Raw (Join-Path $docker 'config.json')) | Should -Match ([regex]::Escape($Registry.Host))

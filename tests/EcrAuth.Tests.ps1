@@ -57,11 +57,17 @@ Describe 'EcrAuth module' -Tag Unit {
         $attribute.Position | Should -Be $Position
     }
 
-    It 'given no -Region, the declaration and the help say us-east-1' {
-        $implementation = & (Get-Module EcrAuth) { (Get-Command Invoke-EcrConnect).ScriptBlock.Ast.Body.ParamBlock }
-        $region = $implementation.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq 'Region' }
-        $region.DefaultValue.Value | Should -Be 'us-east-1'
-        (Get-Help Connect-EcrRegistry -Parameter Region).defaultValue | Should -Be 'us-east-1'
+    It 'given <Command> -Region, the help gives us-east-1 as the default only for keys and -Credential' -TestCases @(
+        @{ Command = 'Connect-EcrRegistry' }, @{ Command = 'Get-EcrLoginPassword' }
+    ) {
+        # A declared default would show "Default value us-east-1" for every parameter set.
+        $region = (Get-Command $Command).ScriptBlock.Ast.Body.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq 'Region' }
+        $region.DefaultValue | Should -BeNullOrEmpty
+        $help = Get-Help $Command -Parameter Region
+        "$($help.defaultValue)" | Should -Not -Match 'us-east-1'
+        $text = $help.description.Text -join ' '
+        $text | Should -Match 'AccessKey/-SecretKey or -Credential, us-east-1'
+        $text | Should -Match '-ProfileName or -UseDefaultCredentials,\s+AWS_REGION'
     }
 
     It 'given the other parameters, they exist with the right types' {
@@ -101,11 +107,11 @@ Describe 'EcrAuth module' -Tag Unit {
         @($syntax).Count | Should -Be 4
         $keys = @($syntax[0].parameter)
         $keys[0].name | Should -Be 'AccessKey'
-        $keys[0].position | Should -Be '0'
+        $keys[0].position | Should -Be '1'   # Get-Help counts positions from 1
         $keys[0].required | Should -Be 'true'
         $keys[1].name | Should -Be 'SecretKey'
         $keys[2].name | Should -Be 'Region'
-        $keys[2].position | Should -Be '2'
+        $keys[2].position | Should -Be '3'
     }
 
     It 'given <Command>, Get-Help describes each of its parameters' -TestCases @(
@@ -119,11 +125,24 @@ Describe 'EcrAuth module' -Tag Unit {
         }
     }
 
-    It 'given the help sources, the committed en-US/EcrAuth-help.xml is up to date (./build.ps1 Help)' {
-        $fresh = Join-Path (New-TestDirectory) 'EcrAuth-help.xml'
-        & $Pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot '../module/Export-EcrAuthHelp.ps1') -OutFile $fresh
-        $LASTEXITCODE | Should -Be 0
-        (Get-Content -LiteralPath $fresh -Raw) | Should -BeExactly (Get-Content -LiteralPath (Join-Path $ModulePath 'en-US/EcrAuth-help.xml') -Raw)
+    It 'given Get-Help Auth-ECR -Full, it is complete: synopsis, description, every parameter, inputs, outputs, examples, links' {
+        $help = Get-Help Auth-ECR -Full
+        $help.Name | Should -Be 'Connect-EcrRegistry'
+        $help.Synopsis | Should -Match 'ECR'
+        ($help.description.Text -join ' ') | Should -Match 'non-terminating error'
+        @($help.parameters.parameter).Count | Should -Be 18
+        ($help.inputTypes.inputType.type.name -join ' ') | Should -Match 'EcrAuth.Connection'
+        ($help.returnValues.returnValue.type.name -join ' ') | Should -Match 'EcrAuth.Login'
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 6
+        ($help.relatedLinks.navigationLink.linkText) | Should -Contain 'about_EcrAuth'
+        ((Get-Help Auth-ECR -Parameter SecretKey).type.name) | Should -Be 'SecureString'
+    }
+
+    It 'given Get-Help about_EcrAuth, the topic explains the profile line, errors, state and streams' {
+        $topic = Get-Help about_EcrAuth | Out-String
+        foreach ($pattern in 'ErrorAction SilentlyContinue', 'ECRAUTH_STATE_DIR', 'information', 'REGISTRY_AUTH_FILE', 'HELM_REGISTRY_CONFIG') {
+            $topic | Should -Match ([regex]::Escape($pattern))
+        }
     }
 
     It 'given a partial parameter name, tab completion offers the parameter' {
@@ -131,15 +150,18 @@ Describe 'EcrAuth module' -Tag Unit {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain '-AccessKey'
     }
 
-    It 'given the root module, it holds only the four command shells (what Import-Module parses)' {
-        # Each extra construct here costs milliseconds at every import (benches/bench.ps1).
+    It 'given the root module, the public commands are ordinary advanced functions with their real param blocks' {
         $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $ModulePath 'EcrAuth.psm1'), [ref]$null, [ref]$null)
-        @($ast.EndBlock.Statements | ForEach-Object { $_.GetType().Name } | Select-Object -Unique) | Should -Be @('FunctionDefinitionAst')
-        @($ast.EndBlock.Statements.Name) | Should -Be @('Connect-EcrRegistry', 'Get-EcrLoginPassword', 'Disconnect-EcrRegistry', 'Get-EcrConnection')
-        foreach ($function in $ast.EndBlock.Statements) {
-            $function.Body.ParamBlock.Parameters.Count | Should -Be 0
-            $function.Body.FindAll({ param($n) $n -is [System.Management.Automation.Language.TryStatementAst] }, $true) | Should -BeNullOrEmpty
+        foreach ($name in 'Connect-EcrRegistry', 'Get-EcrLoginPassword', 'Disconnect-EcrRegistry', 'Get-EcrConnection') {
+            $function = $ast.Find({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] -and $n.Name -eq $name }, $false)
+            $function | Should -Not -BeNullOrEmpty
+            $function.Body.ParamBlock.Parameters.Count | Should -BeGreaterThan 0
+            $function.Body.DynamicParamBlock | Should -BeNullOrEmpty
+            $function.Body.ParamBlock.Parameters.Name.VariablePath.UserPath | Should -Not -Contain 'Cmdlet'
         }
+        $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] -and $n.GetCommandName() -in 'Update-FormatData', 'Write-Host' }, $true) |
+            Should -BeNullOrEmpty
+        (Import-PowerShellDataFile $Manifest).FormatsToProcess | Should -Be @('EcrAuth.Format.ps1xml')
     }
 
     It 'given a user''s global strict mode and a global EcrCommandsLoaded, the commands still work, also after -Force' {
@@ -155,14 +177,8 @@ Describe 'EcrAuth module' -Tag Unit {
         $names[0..2] | Should -Be @('AccessKey', 'SecretKey', 'Credential')
         $names[-2..-1] | Should -Be @('WhatIf', 'Confirm')
         $registry = Get-Help Get-EcrConnection -Parameter Registry
-        $registry.position | Should -Be '0'
+        $registry.position | Should -Be '1'
         $registry.globbing | Should -Be 'true'
-    }
-
-    It 'given a fresh shell, importing loads no implementation until a command is first used' {
-        $script = "Import-Module '$ModulePath'; `$m = Get-Module EcrAuth; [bool](& `$m { Get-Command Invoke-EcrConnect -ErrorAction Ignore }); " +
-        "`$null = (Get-Command Connect-EcrRegistry).Parameters; [bool](& `$m { Get-Command Invoke-EcrConnect -ErrorAction Ignore })"
-        & $Pwsh -NoProfile -NonInteractive -Command $script | Should -Be @('False', 'True')
     }
 
     It 'given the module files, they use no syntax Windows PowerShell 5.1 lacks' {
@@ -181,6 +197,217 @@ Describe 'EcrAuth module' -Tag Unit {
             @($modern).Count | Should -Be 0 -Because "$($file.Name) must parse on Windows PowerShell 5.1"
             $tokens | Where-Object { $_.Kind -in 'QuestionDot', 'QuestionLBracket' } | Should -BeNullOrEmpty
         }
+    }
+}
+
+Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
+    BeforeAll {
+        $script:Work = New-TestDirectory
+        $script:PreviousAws = Use-IsolatedAwsEnvironment -Directory $Work
+        function script:Invoke-Child([string] $Script) {
+            & $Pwsh -NoProfile -NonInteractive -Command $Script 2>&1
+        }
+    }
+    AfterAll {
+        Restore-Environment $PreviousAws
+        Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'given Import-Module -Prefix My, the commands work under their prefixed names' {
+        $output = Invoke-Child ("`$env:ECRAUTH_STATE_DIR = '$Work/prefix-state'; Import-Module '$ModulePath' -Prefix My; " +
+            "Connect-MyEcrRegistry AKIDEXAMPLE secret -WhatIf; @(Get-MyEcrConnection).Count; Disconnect-MyEcrRegistry -WhatIf; " +
+            "(Get-Command Auth-MyECR).ResolvedCommand.Name; 'done'")
+        $output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Should -BeNullOrEmpty
+        $output[-3] | Should -Be '0'
+        $output[-2] | Should -Be 'Connect-MyEcrRegistry'
+        $output[-1] | Should -Be 'done'
+    }
+
+    It 'given a user''s Pester test, Mock Connect-EcrRegistry -ParameterFilter { $ProfileName ... } works' {
+        Mock Connect-EcrRegistry -ParameterFilter { $ProfileName -eq 'x' } -MockWith { 'mocked' }
+        Connect-EcrRegistry -ProfileName x | Should -Be 'mocked'
+        Should -Invoke Connect-EcrRegistry -Times 1 -Exactly -ParameterFilter { $ProfileName -eq 'x' }
+    }
+
+    It 'given CommandMetadata and Get-Command Auth-ECR, the real parameters are there' {
+        $metadata = [System.Management.Automation.CommandMetadata]::new((Get-Command Connect-EcrRegistry))
+        $metadata.Parameters.Keys | Should -Contain 'ProfileName'
+        $metadata.Parameters.Count | Should -Be 16
+        (Get-Command Auth-ECR).Parameters.Keys | Should -Contain 'AccessKey'
+        (Get-Command Auth-ECR).Parameters.Keys | Should -Contain 'UseDefaultCredentials'
+        (Get-Command Connect-EcrRegistry).ParameterSets.Name | Should -Be @('Keys', 'Credential', 'Profile', 'Default')
+    }
+
+    It 'given a fresh shell, Get-EcrConnection -Verbose writes no verbose line (formats load with the module)' {
+        $output = Invoke-Child ("`$env:ECRAUTH_STATE_DIR = '$Work/verbose-state'; Import-Module '$ModulePath'; " +
+            "@(Get-EcrConnection -Verbose 4>&1).Count; [bool](Get-FormatData -TypeName EcrAuth.Connection)")
+        $output | Should -Be @('0', 'True')
+    }
+
+    It 'given the shared parameters of Connect-EcrRegistry and Get-EcrLoginPassword, their declarations are identical' {
+        $declared = @{}
+        foreach ($command in 'Connect-EcrRegistry', 'Get-EcrLoginPassword') {
+            $declared[$command] = @{}
+            foreach ($parameter in (Get-Command $command).ScriptBlock.Ast.Body.ParamBlock.Parameters) {
+                $declared[$command][$parameter.Name.VariablePath.UserPath] = $parameter.Extent.Text
+            }
+        }
+        foreach ($name in 'AccessKey', 'SecretKey', 'Credential', 'ProfileName', 'UseDefaultCredentials', 'Region', 'SessionToken',
+            'RegistryId', 'Registry', 'Public', 'EndpointUrl', 'CaBundle', 'TimeoutSec') {
+            $declared['Get-EcrLoginPassword'][$name] | Should -Be $declared['Connect-EcrRegistry'][$name] -Because "-$name must not drift"
+        }
+    }
+
+    It 'given -SecretKey, it is a SecureString (so the Mandatory prompt masks) that also takes a plain string' {
+        $parameter = (Get-Command Connect-EcrRegistry).Parameters['SecretKey']
+        $parameter.ParameterType | Should -Be ([securestring])
+        $transformation = $parameter.Attributes | Where-Object { $_.GetType().Name -eq 'EcrAuthSecretKeyTransformationAttribute' }
+        $secure = ConvertTo-SecureString 'from-secure-string' -AsPlainText -Force
+        foreach ($value in 'plain-secret', $secure) {
+            $transformed = $transformation.Transform($ExecutionContext, $value)
+            $transformed | Should -BeOfType [securestring]
+            $spec = & (Get-Module EcrAuth) { param($v) Import-EcrPrivate 'Common'; ConvertTo-EcrSpec @{ AccessKey = 'AKID'; SecretKey = $v } 'Keys' } $transformed
+            $spec.SecretKey | Should -BeIn 'plain-secret', 'from-secure-string'
+        }
+        Connect-EcrRegistry AKID 'secret' -WhatIf 6>$null
+        Connect-EcrRegistry AKID $secure -WhatIf 6>$null
+    }
+
+    It 'given the Reflection.Emit transformation (Windows PowerShell 5.1, PowerShell 7.2/7.3), it behaves like the class' {
+        # In a child process: this one already has the class's type.
+        $emit = Join-Path $ModulePath 'Private/SecretKeyTransformation.Emit.ps1'
+        $script = ". '$emit'; `$t = [AppDomain]::CurrentDomain.GetData('EcrAuth.SecretKeyTransformation'); `$a = `$t::new(); " +
+        "`$a.Transform(`$ExecutionContext, 'abc').Length; `$a.Transform(`$ExecutionContext, [psobject]'abcd').Length; " +
+        "`$s = [Net.NetworkCredential]::new('', 'xy').SecurePassword; `$a.Transform(`$ExecutionContext, `$s).Length; " +
+        "foreach (`$bad in '', ('s' * 65537), 42) { try { `$null = `$a.Transform(`$ExecutionContext, `$bad); 'no error' } catch { `$_.Exception.InnerException.Message } }"
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
+        $output | Should -Be @('3', '4', '2', 'The secret key is empty.',
+            'The secret key is longer than 65536 characters (the most a SecureString holds).', 'The secret key must be a string or a SecureString.')
+    }
+
+    It 'given a -SecretKey of the wrong type, the error does not show the value' {
+        $failure = $null
+        $value = @{ value = 'HASHTABLE-' + 'SECRET' }   # in a variable: a literal would be in PowerShell's position message
+        try { Connect-EcrRegistry AKID $value -WhatIf } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError*'
+        ($failure | Out-String) | Should -Not -Match 'HASHTABLE-SECRET'
+    }
+
+    It 'given -EndpointUrl <Value>, the error shows it with the user:password part redacted' -TestCases @(
+        @{ Value = 'http://user:pw@[::1'; Shown = 'http://***@[::1' }
+        @{ Value = 'ftp://admin:hunter2@127.0.0.1/'; Shown = 'ftp://***@127.0.0.1/' }
+        @{ Value = 'user:hunter2@host'; Shown = '***@host' }
+    ) {
+        $failure = $null
+        try { Connect-EcrRegistry AKID secret -EndpointUrl $Value -WhatIf } catch { $failure = $_ }
+        $failure.CategoryInfo.Category | Should -Be 'InvalidData'
+        $failure.Exception.Message | Should -Match ([regex]::Escape("'$Shown'"))
+        $failure.Exception.Message | Should -Not -Match 'pw@|hunter2'
+    }
+
+    It 'given AWS config and credentials files, -ProfileName completes their profiles' {
+        $files = Join-Path $Work 'aws-completion'
+        $null = New-Item -ItemType Directory -Force -Path $files
+        Set-Content (Join-Path $files 'config') "[default]`nregion = eu-west-1`n[profile dev]`n[profile devops]`n[sso-session corp]`n[services local]`n"
+        Set-Content (Join-Path $files 'credentials') "[ci]`n[dev]`n"
+        $previous = $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE
+        $env:AWS_CONFIG_FILE = Join-Path $files 'config'; $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $files 'credentials'
+        try {
+            $line = 'Auth-ECR -ProfileName '
+            $all = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+            $line = 'Get-EcrLoginPassword -ProfileName dev'
+            $dev = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        }
+        finally { $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE = $previous }
+        $all | Sort-Object | Should -Be @('ci', 'default', 'dev', 'devops')
+        $dev | Should -Be @('dev', 'devops')
+    }
+
+    It 'given remembered logins, -Registry completes their hosts for Disconnect-EcrRegistry and Connect-EcrRegistry' {
+        $previous = $env:ECRAUTH_STATE_DIR
+        $env:ECRAUTH_STATE_DIR = Join-Path $Work 'completion-state'
+        try {
+            $logins = Join-Path $env:ECRAUTH_STATE_DIR 'logins'
+            $null = New-Item -ItemType Directory -Force -Path $logins
+            $expires = [DateTimeOffset]::UtcNow.AddHours(6).ToUnixTimeSeconds()
+            Set-Content -LiteralPath (Join-Path $logins 'a.state') -NoNewline -Value ("EcrAuth state 2`nClient`tdocker`n" +
+                "Login`t111122223333.dkr.ecr.eu-west-1.amazonaws.com`tAWS`t$expires`thttps://111122223333.dkr.ecr.eu-west-1.amazonaws.com`n")
+            foreach ($line in 'Disconnect-EcrRegistry 1111', 'Auth-ECR -ProfileName x -Registry 1111') {
+                (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText |
+                    Should -Be @('111122223333.dkr.ecr.eu-west-1.amazonaws.com')
+            }
+        }
+        finally { $env:ECRAUTH_STATE_DIR = $previous }
+    }
+
+    It 'given Windows, docker''s folder is %USERPROFILE%\.docker and the state folder is under LocalApplicationData' {
+        $previous = $env:USERPROFILE, $env:DOCKER_CONFIG, $env:ECRAUTH_STATE_DIR, $env:HOME
+        try {
+            $env:USERPROFILE = Join-Path $Work 'windows-profile'; $env:HOME = Join-Path $Work 'not-the-home'
+            Remove-Item env:DOCKER_CONFIG, env:ECRAUTH_STATE_DIR -ErrorAction SilentlyContinue
+            $paths = & (Get-Module EcrAuth) {
+                (Get-EcrClientAuthFile 'docker' 'Windows'), (Get-EcrStateDirectory 'Windows'), (Get-EcrClientAuthFile 'helm' 'Windows')
+            }
+            $localAppData = [Environment]::GetFolderPath('LocalApplicationData')
+            $appData = [Environment]::GetFolderPath('ApplicationData')
+        }
+        finally { $env:USERPROFILE, $env:DOCKER_CONFIG, $env:ECRAUTH_STATE_DIR, $env:HOME = $previous }
+        $paths[0] | Should -Be ([IO.Path]::Combine($Work, 'windows-profile', '.docker', 'config.json'))
+        $paths[1] | Should -Be ([IO.Path]::Combine($localAppData, 'EcrAuth', 'logins'))
+        $paths[2] | Should -Be ([IO.Path]::Combine($appData, 'helm', 'registry', 'config.json'))
+    }
+
+    It 'given <Client> on <Platform> with <Case>, its auth file is <Expected>' -TestCases @(
+        @{ Client = 'podman'; Platform = 'Linux'; Case = 'REGISTRY_AUTH_FILE'; Environment = @{ REGISTRY_AUTH_FILE = '/x/auth.json'; XDG_RUNTIME_DIR = '/run/user/1' }; Expected = '/x/auth.json' }
+        @{ Client = 'podman'; Platform = 'Linux'; Case = 'XDG_RUNTIME_DIR'; Environment = @{ XDG_RUNTIME_DIR = '/run/user/1' }; Expected = '/run/user/1/containers/auth.json' }
+        @{ Client = 'podman'; Platform = 'Linux'; Case = 'neither'; Environment = @{}; Expected = '/run/containers/<uid>/auth.json' }
+        @{ Client = 'podman'; Platform = 'MacOS'; Case = 'XDG_RUNTIME_DIR'; Environment = @{ XDG_RUNTIME_DIR = '/run/user/1' }; Expected = '<home>/.config/containers/auth.json' }
+        @{ Client = 'helm'; Platform = 'Linux'; Case = 'HELM_REGISTRY_CONFIG'; Environment = @{ HELM_REGISTRY_CONFIG = '/h/config.json' }; Expected = '/h/config.json' }
+        @{ Client = 'helm'; Platform = 'Linux'; Case = 'HELM_CONFIG_HOME'; Environment = @{ HELM_CONFIG_HOME = '/hc' }; Expected = '/hc/registry/config.json' }
+        @{ Client = 'helm'; Platform = 'Linux'; Case = 'XDG_CONFIG_HOME'; Environment = @{ XDG_CONFIG_HOME = '/xc' }; Expected = '/xc/helm/registry/config.json' }
+        @{ Client = 'helm'; Platform = 'Linux'; Case = 'defaults'; Environment = @{}; Expected = '<home>/.config/helm/registry/config.json' }
+        @{ Client = 'helm'; Platform = 'MacOS'; Case = 'defaults'; Environment = @{}; Expected = '<home>/Library/Preferences/helm/registry/config.json' }
+        @{ Client = 'oras'; Platform = 'Linux'; Case = 'DOCKER_CONFIG'; Environment = @{ DOCKER_CONFIG = '/d' }; Expected = '/d/config.json' }
+        @{ Client = 'nerdctl'; Platform = 'Linux'; Case = 'defaults'; Environment = @{}; Expected = '<home>/.docker/config.json' }
+        @{ Client = 'finch'; Platform = 'MacOS'; Case = 'defaults'; Environment = @{}; Expected = '<home>/.finch/config.json' }
+        @{ Client = 'finch'; Platform = 'Linux'; Case = 'defaults'; Environment = @{}; Expected = '' }
+    ) {
+        $names = 'REGISTRY_AUTH_FILE', 'XDG_RUNTIME_DIR', 'HELM_REGISTRY_CONFIG', 'HELM_CONFIG_HOME', 'XDG_CONFIG_HOME', 'DOCKER_CONFIG', 'HOME'
+        $saved = @{}
+        foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try {
+            foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $null) }
+            $env:HOME = '/home/tester'
+            foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
+            $path = & (Get-Module EcrAuth) { param($c, $p) Get-EcrClientAuthFile $c $p } $Client $Platform
+        }
+        finally { foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+        $uid = ((Get-Content /proc/self/status | Where-Object { $_ -like 'Uid:*' }) -split '\s+')[1]
+        $path | Should -Be ($Expected.Replace('<home>', '/home/tester').Replace('<uid>', $uid))
+    }
+
+    It 'given an auth file''s text, <Case>' -TestCases @(
+        @{ Case = 'a host key counts'; Text = '{"auths":{"h.example:5000":{"auth":"eA=="}}}'; Expected = $true }
+        @{ Case = 'a URL key counts'; Text = '{"auths": {"https://h.example:5000" : {}}}'; Expected = $true }
+        @{ Case = 'a credHelpers key counts'; Text = '{"credHelpers":{"h.example:5000":"ecr-login"}}'; Expected = $true }
+        @{ Case = 'a longer host does not'; Text = '{"auths":{"xh.example:5000":{}}}'; Expected = $false }
+        @{ Case = 'a value does not'; Text = '{"currentContext":"h.example:5000"}'; Expected = $false }
+        @{ Case = 'nothing does not'; Text = '{}'; Expected = $false }
+    ) {
+        & (Get-Module EcrAuth) { param($t) Test-EcrAuthFileHost $t 'h.example:5000' } $Text | Should -Be $Expected
+    }
+
+    It 'given a relative ECRAUTH_STATE_DIR, it is resolved once, against PowerShell''s current location' {
+        $previous = $env:ECRAUTH_STATE_DIR
+        $here = Join-Path $Work 'relative-base'
+        $null = New-Item -ItemType Directory -Force -Path $here
+        Push-Location $here
+        try {
+            $env:ECRAUTH_STATE_DIR = 'my-state'
+            $path = & (Get-Module EcrAuth) { Get-EcrStateDirectory }
+        }
+        finally { Pop-Location; $env:ECRAUTH_STATE_DIR = $previous }
+        $path | Should -Be ([IO.Path]::Combine((Resolve-Path $here).ProviderPath, 'my-state', 'logins'))
     }
 }
 
@@ -215,7 +442,7 @@ Describe 'Connect-EcrRegistry input checks' -Tag Unit {
         @{ Case = 'a NUL in the secret key'; Arguments = @{ AccessKey = 'AKID'; SecretKey = "se`0cret" }; Category = 'InvalidArgument'; Pattern = 'NUL' }
         @{ Case = 'a key with spaces'; Arguments = @{ AccessKey = 'AKID X'; SecretKey = 's' }; Category = 'InvalidArgument'; Pattern = 'access key id' }
         @{ Case = 'a 1 MB access key'; Arguments = @{ AccessKey = ('A' * 1MB); SecretKey = 's' }; Category = 'InvalidArgument'; Pattern = 'access key id' }
-        @{ Case = 'a 1 MB secret key'; Arguments = @{ AccessKey = 'AKID'; SecretKey = ('s' * 1MB) }; Category = 'InvalidArgument'; Pattern = 'longer than' }
+        @{ Case = 'a 1 MB secret key'; Arguments = @{ AccessKey = 'AKID'; SecretKey = ('s' * 1MB) }; Category = 'InvalidData'; Pattern = 'longer than' }
         @{ Case = 'an upper-case region'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; Region = 'US-EAST-1' }; Category = 'InvalidData'; Pattern = 'not an AWS region' }
         @{ Case = 'a made-up region'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; Region = 'mars' }; Category = 'InvalidData'; Pattern = 'not an AWS region' }
         @{ Case = 'a 9-digit registry id'; Arguments = @{ AccessKey = 'AKID'; SecretKey = 's'; RegistryId = '123456789' }; Category = 'InvalidData'; Pattern = '12-digit' }

@@ -12,7 +12,9 @@
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @('Auth-ECR')
-    # EcrAuth.Format.ps1xml is loaded on first output (Import-EcrFormat), not at import.
+    # Table views of EcrAuth.Login and EcrAuth.Connection, loaded by Import-Module (quietly, and
+    # without the -Verbose/-Confirm side effects a load at first output had).
+    FormatsToProcess     = @('EcrAuth.Format.ps1xml')
     # No FileList: Import-Module checks every listed file at each import (~4 ms measured).
     PrivateData          = @{
         PSData = @{

@@ -125,23 +125,27 @@ function Stop-TestProcess {
 
 function New-FakeClient {
     <# An executable named $Name in $Directory that records its arguments and standard input
-       (for clients that cannot be installed here) and answers like a successful login. #>
+       (for clients that cannot be installed here) and answers like a successful login.
+       StdinBytesFile holds the last run's standard input byte for byte. #>
     param([Parameter(Mandatory)] [string] $Directory, [Parameter(Mandatory)] [string] $Name, [int] $ExitCode = 0)
     $null = New-Item -ItemType Directory -Force -Path $Directory
     $path = Join-Path $Directory $Name
     $record = Join-Path $Directory "$Name.calls"
     @"
 #!/bin/sh
-input=`$(cat)
+raw='$record.stdin.'`$`$
+cat > "`$raw"
+input=`$(cat "`$raw")
 # One write per file per run (atomic appends), and one combined line for concurrent runs.
 printf '%s\n' "`$*" >> '$record.args'
 printf '%s\n' "`$input" >> '$record.stdin'
 printf '%s|%s\n' "`$*" "`$input" >> '$record.log'
+mv -f "`$raw" '$record.stdin.bin'
 echo 'Login Succeeded'
 exit $ExitCode
 "@ | Set-Content -LiteralPath $path -Encoding ascii
     & chmod +x $path
-    [pscustomobject]@{ Path = $path; ArgsFile = "$record.args"; StdinFile = "$record.stdin"; LogFile = "$record.log" }
+    [pscustomobject]@{ Path = $path; ArgsFile = "$record.args"; StdinFile = "$record.stdin"; LogFile = "$record.log"; StdinBytesFile = "$record.stdin.bin" }
 }
 
 function Invoke-WithCommandLineWatch {

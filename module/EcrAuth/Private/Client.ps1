@@ -1,5 +1,7 @@
-# Running container clients: each one's login/logout form, always with --password-stdin.
-# Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
+# Running container clients: each one's login/logout form, always with --password-stdin. The
+# functions here return what happened (output lines, stderr lines for -Verbose, an ErrorRecord
+# on failure); the public commands write them with their own $PSCmdlet.
+# Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs unguarded.
 
 # Argument lists; {0} is the registry host, {1} the user name.
 $script:EcrClientForms = @{
@@ -14,20 +16,16 @@ $script:EcrClientForms = @{
 $script:EcrClientPaths = @{}
 
 function script:Resolve-EcrClient {
+    # The client's full path, or $null when it is not on PATH.
     param([string] $Name)
     # Cached per PATH: Get-Command costs milliseconds on every call.
     $cacheKey = "$Name`n$env:PATH"
     $cached = $script:EcrClientPaths[$cacheKey]
-    if ($cached -and (Test-Path -LiteralPath $cached -PathType Leaf)) { return $cached }
-    $command = Get-Command -Name $Name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $command) {
-        throw (New-EcrErrorRecord -Message ("'$Name' was not found on PATH. Install it or add its folder to PATH, " +
-                'then run the command again (or choose another client with -Client).') `
-                -ErrorId 'ClientNotFound' -Category ObjectNotFound `
-                -ExceptionType ([System.Management.Automation.CommandNotFoundException]) -Target $Name)
-    }
-    $script:EcrClientPaths[$cacheKey] = $command.Source
-    $command.Source
+    if ($cached -and [System.IO.File]::Exists($cached)) { return $cached }
+    $command = @(Get-Command -Name $Name -CommandType Application -ErrorAction Ignore)
+    if (-not $command.Count) { return $null }
+    $script:EcrClientPaths[$cacheKey] = $command[0].Source
+    $command[0].Source
 }
 
 function script:Get-EcrClientArgument {
@@ -42,18 +40,40 @@ function script:ConvertTo-EcrArgument {
     '"' + ($Value -replace '(\\*)"', '$1$1\"' -replace '(\\+)$', '$1$1') + '"'
 }
 
-function script:Invoke-EcrClient {
-    # Runs a client with $Arguments; $Password (bytes), if given, goes to standard input only.
-    param([string] $ClientPath, [string[]] $Arguments, [byte[]] $Password, [int] $TimeoutSec = 120)
-    $info = New-Object System.Diagnostics.ProcessStartInfo
+function script:Start-EcrProcess {
+    # Starts a client with standard input, output and error redirected.
+    param([string] $ClientPath, [string[]] $Arguments)
+    $info = [System.Diagnostics.ProcessStartInfo]::new()
     $info.FileName = $ClientPath
-    $info.Arguments = ($Arguments | ForEach-Object { ConvertTo-EcrArgument $_ }) -join ' '
+    $info.Arguments = @(foreach ($argument in $Arguments) { ConvertTo-EcrArgument $argument }) -join ' '
     $info.UseShellExecute = $false
     $info.CreateNoWindow = $true
     $info.RedirectStandardInput = $true
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
-    $process = [System.Diagnostics.Process]::Start($info)
+    # The password goes to StandardInput.BaseStream as raw bytes, and nothing may come before it.
+    # The StandardInput writer would put its encoding's preamble first (a UTF-8 byte-order mark
+    # under code page 65001), and .NET Framework writes it at Process.Start already (it sets
+    # AutoFlush on a writer made with Console.InputEncoding). So: PowerShell 7 (.NET Core 2.1+)
+    # gets a preamble-free StandardInputEncoding; Windows PowerShell 5.1, which lacks that
+    # property, gets a preamble-free Console.InputEncoding for the moment of the start.
+    $restore = $null
+    if ($info.PSObject.Properties['StandardInputEncoding']) {
+        $info.StandardInputEncoding = [System.Text.UTF8Encoding]::new($false)
+    }
+    elseif ([Console]::InputEncoding.GetPreamble().Length) {
+        $restore = [Console]::InputEncoding
+        try { [Console]::InputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { $restore = $null }
+    }
+    try { [System.Diagnostics.Process]::Start($info) }
+    finally { if ($restore) { [Console]::InputEncoding = $restore } }
+}
+
+function script:Invoke-EcrClient {
+    # Runs a client with $Arguments; $Password (bytes), if given, goes to standard input only.
+    # Returns ExitCode, Output and Error (text), or TimedOut.
+    param([string] $ClientPath, [string[]] $Arguments, [byte[]] $Password, [int] $TimeoutSec = 120)
+    $process = Start-EcrProcess $ClientPath $Arguments
     try {
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()
@@ -71,11 +91,10 @@ function script:Invoke-EcrClient {
         }
         if (-not $process.WaitForExit($TimeoutSec * 1000)) {
             $process.Kill()
-            throw (New-EcrErrorRecord -Message "'$ClientPath $($Arguments[0])' did not finish within $TimeoutSec seconds." `
-                    -ErrorId 'ClientTimeout' -Category OperationTimeout -ExceptionType ([System.TimeoutException]))
+            return [pscustomobject]@{ ExitCode = -1; Output = ''; Error = ''; TimedOut = $true }
         }
         $process.WaitForExit()
-        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
+        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result; TimedOut = $false }
     }
     finally {
         $process.Dispose()
@@ -84,41 +103,45 @@ function script:Invoke-EcrClient {
 
 function script:Get-EcrTextLine {
     param([string] $Text)
-    @($Text -split "\r?\n" | Where-Object { $_.Trim() } | ForEach-Object { $_.Trim() })
+    foreach ($line in $Text.Split("`n")) { $line = $line.Trim(); if ($line) { $line } }
 }
 
 function script:Invoke-EcrClientLogin {
-    param([System.Management.Automation.PSCmdlet] $Cmdlet, [string] $Client, [string] $ClientPath,
-        [string] $Registry, [string] $Username, [byte[]] $Password)
-    $arguments = @(Get-EcrClientArgument $Client 'Login' $Registry $Username)
-    $Cmdlet.WriteVerbose("Running: $ClientPath $($arguments -join ' ') (password on standard input)")
-    $run = Invoke-EcrClient -ClientPath $ClientPath -Arguments $arguments -Password $Password
-    foreach ($line in Get-EcrTextLine $run.Error) { $Cmdlet.WriteVerbose("${Client}: $line") }
-    if ($run.ExitCode -ne 0) {
-        $reason = @(Get-EcrTextLine $run.Error) | Select-Object -Last 1
-        if (-not $reason) { $reason = "exit code $($run.ExitCode)" }
+    # One registry's login. Returns Output (lines for the information stream), Verbose (the
+    # client's stderr lines) and Failure (an ErrorRecord, or $null).
+    param([string] $Client, [string] $ClientPath, [object] $Login)
+    $arguments = @(Get-EcrClientArgument $Client 'Login' $Login.Registry $Login.Username)
+    $run = Invoke-EcrClient -ClientPath $ClientPath -Arguments $arguments -Password $Login.Password
+    $errors = @(Get-EcrTextLine $run.Error)
+    $failure = $null
+    if ($run.TimedOut) {
+        $failure = New-EcrErrorRecord -Message "$Client login to $($Login.Registry) did not finish within 120 seconds." `
+            -ErrorId 'ClientTimeout' -Category OperationTimeout -ExceptionType ([System.TimeoutException]) -Target $Login.Registry
+    }
+    elseif ($run.ExitCode -ne 0) {
+        $reason = "exit code $($run.ExitCode)"
+        if ($errors.Count) { $reason = $errors[-1] }
         # Network words first: a port number such as 40123 must not read as HTTP 401.
         $category = if ($reason -match 'connection refused|no such host|timeout|i/o|unreachable|EOF') { 'ConnectionError' }
         elseif ($reason -match '\b40[13]\b|unauthorized|denied|incorrect username or password') { 'AuthenticationError' }
         else { 'InvalidResult' }
-        throw (New-EcrErrorRecord -Message "$Client login to $Registry failed: $reason" -ErrorId 'ClientLoginFailed' `
-                -Category $category -Target $Registry)
+        $failure = New-EcrErrorRecord -Message "$Client login to $($Login.Registry) failed: $reason" -ErrorId 'ClientLoginFailed' `
+            -Category $category -Target $Login.Registry
     }
-    foreach ($line in Get-EcrTextLine $run.Output) { Write-Host "${Registry}: $line" }
+    [pscustomobject]@{ Output = @(Get-EcrTextLine $run.Output); Verbose = $errors; Failure = $failure }
 }
 
 function script:Invoke-EcrClientLogout {
-    param([System.Management.Automation.PSCmdlet] $Cmdlet, [string] $Client, [string] $Registry)
-    $clientPath = Resolve-EcrClient $Client
-    $arguments = @(Get-EcrClientArgument $Client 'Logout' $Registry '')
-    $Cmdlet.WriteVerbose("Running: $clientPath $($arguments -join ' ')")
-    $run = Invoke-EcrClient -ClientPath $clientPath -Arguments $arguments
-    foreach ($line in Get-EcrTextLine $run.Error) { $Cmdlet.WriteVerbose("${Client}: $line") }
-    if ($run.ExitCode -ne 0) {
-        $reason = @(Get-EcrTextLine $run.Error) | Select-Object -Last 1
-        $Cmdlet.WriteError((New-EcrErrorRecord -Message "$Client logout from $Registry failed: $reason" `
-                    -ErrorId 'ClientLogoutFailed' -Category InvalidResult -Target $Registry))
-        return
+    # One registry's logout; returns like Invoke-EcrClientLogin.
+    param([string] $Client, [string] $ClientPath, [string] $Registry)
+    $run = Invoke-EcrClient -ClientPath $ClientPath -Arguments @(Get-EcrClientArgument $Client 'Logout' $Registry '')
+    $errors = @(Get-EcrTextLine $run.Error)
+    $failure = $null
+    if ($run.TimedOut -or $run.ExitCode -ne 0) {
+        $reason = "exit code $($run.ExitCode)"
+        if ($errors.Count) { $reason = $errors[-1] }
+        $failure = New-EcrErrorRecord -Message "$Client logout from $Registry failed: $reason" `
+            -ErrorId 'ClientLogoutFailed' -Category InvalidResult -Target $Registry
     }
-    foreach ($line in Get-EcrTextLine $run.Output) { Write-Host "${Registry}: $line" }
+    [pscustomobject]@{ Output = @(Get-EcrTextLine $run.Output); Verbose = $errors; Failure = $failure }
 }

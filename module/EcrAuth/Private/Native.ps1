@@ -1,23 +1,11 @@
-# The native library (libecr_auth), bound with P/Invoke on first use.
+# The native library (libecr_auth), bound with P/Invoke on first use. Every native call is in
+# this file, behind one function: Invoke-EcrFetch takes the request "spec" (a hashtable, see
+# ConvertTo-EcrSpec) and returns the logins (with their passwords, as bytes the caller clears)
+# and the failures (Target, Status, Message), the native result already freed.
 # Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
 
 # The P/Invoke type, built on first use (Get-EcrNative).
 $script:EcrNative = $null
-
-# Native status codes (include/ecr_auth.h) -> error id, category and exception type.
-$script:EcrStatus = @{
-    1  = @('InvalidArgument', 'InvalidArgument', [System.ArgumentException])
-    2  = @('NullPointer', 'InvalidArgument', [System.ArgumentException])
-    3  = @('InvalidUtf8', 'InvalidArgument', [System.ArgumentException])
-    4  = @('AuthFailed', 'AuthenticationError', [System.Security.Authentication.AuthenticationException])
-    5  = @('Network', 'ConnectionError', [System.Net.WebException])
-    6  = @('Timeout', 'OperationTimeout', [System.TimeoutException])
-    7  = @('ServiceError', 'ResourceUnavailable', [System.InvalidOperationException])
-    8  = @('MalformedResponse', 'InvalidData', [System.IO.InvalidDataException])
-    9  = @('Internal', 'NotSpecified', [System.InvalidOperationException])
-    10 = @('Panic', 'NotSpecified', [System.InvalidOperationException])
-    11 = @('NoCredentials', 'AuthenticationError', [System.Security.Authentication.AuthenticationException])
-}
 
 # ecr_auth_option values (include/ecr_auth.h).
 $script:EcrOption = @{
@@ -31,9 +19,8 @@ $script:EcrEnvironmentNames = '^(AWS_.*|HOME|USERPROFILE|HOMEDRIVE|HOMEPATH|(HTT
 
 function script:Get-EcrNativeLibraryPath {
     $rid = Get-EcrRuntimeId
-    $moduleRoot = Split-Path -Parent $PSScriptRoot
-    $path = Join-Path (Join-Path $moduleRoot $rid) (Get-EcrNativeLibraryName $rid)
-    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+    $path = [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName($PSScriptRoot), $rid, (Get-EcrNativeLibraryName $rid))
+    if (-not [System.IO.File]::Exists($path)) {
         throw (New-EcrErrorRecord -Message ("EcrAuth's native library for $rid was not found at '$path'. " +
                 'Build and stage it with: pwsh ./build.ps1 Build') -ErrorId 'NativeLibraryMissing' `
                 -Category ObjectNotFound -ExceptionType ([System.IO.FileNotFoundException]) -Target $path)
@@ -45,7 +32,7 @@ function script:Get-EcrNativeLibraryPath {
 function script:Get-EcrNative {
     if ($script:EcrNative) { return $script:EcrNative }
     $library = Get-EcrNativeLibraryPath
-    $name = New-Object System.Reflection.AssemblyName('EcrAuth.Native')
+    $name = [System.Reflection.AssemblyName]::new('EcrAuth.Native')
     $assembly = [System.Reflection.Emit.AssemblyBuilder]::DefineDynamicAssembly($name, 'Run')
     $type = $assembly.DefineDynamicModule('EcrAuth.Native').DefineType('EcrAuth.Native', 'Public, Sealed, Abstract, Class')
     $bytes = [byte[]]
@@ -77,13 +64,10 @@ function script:Get-EcrNative {
 }
 
 function script:ConvertTo-EcrNativeString {
-    param([string] $Value, [string] $Name)
-    if ($Value.IndexOf([char]0) -ge 0) {
-        throw (New-EcrErrorRecord -Message "The $Name contains a NUL character." -ErrorId 'InvalidArgument' `
-                -Category InvalidArgument -ExceptionType ([System.ArgumentException]))
-    }
-    $count = [System.Text.Encoding]::UTF8.GetByteCount($Value)
-    $bytes = New-Object byte[] ($count + 1)
+    # A NUL-terminated UTF-8 copy of $Value; $null if $Value holds a NUL (it would be cut short).
+    param([string] $Value)
+    if ($Value.IndexOf([char]0) -ge 0) { return $null }
+    $bytes = [byte[]]::new([System.Text.Encoding]::UTF8.GetByteCount($Value) + 1)
     $null = [System.Text.Encoding]::UTF8.GetBytes($Value, 0, $Value.Length, $bytes, 0)
     , $bytes
 }
@@ -91,10 +75,10 @@ function script:ConvertTo-EcrNativeString {
 function script:Read-EcrNativeBytes {
     # A NUL-terminated UTF-8 string from native memory, as bytes (PS 5.1 has no PtrToStringUTF8).
     param([IntPtr] $Pointer)
-    if ($Pointer -eq [IntPtr]::Zero) { return , (New-Object byte[] 0) }
+    if ($Pointer -eq [IntPtr]::Zero) { return , ([byte[]]::new(0)) }
     $length = 0
     while ([System.Runtime.InteropServices.Marshal]::ReadByte($Pointer, $length) -ne 0) { $length++ }
-    $bytes = New-Object byte[] $length
+    $bytes = [byte[]]::new($length)
     [System.Runtime.InteropServices.Marshal]::Copy($Pointer, $bytes, 0, $length)
     , $bytes
 }
@@ -104,97 +88,106 @@ function script:Read-EcrNativeString {
     [System.Text.Encoding]::UTF8.GetString((Read-EcrNativeBytes $Pointer))
 }
 
-function script:Assert-EcrStatus {
+function script:New-EcrNativeFailure {
+    # A failure as Invoke-EcrFetch returns it: Target (what failed: a registry, a region, an
+    # option), Status (ecr_auth_status), Message (never a secret).
     param([int] $Status, [byte[]] $ErrorBuffer, [string] $Context, [object] $Target)
-    if ($Status -eq 0) { return }
-    $end = [Array]::IndexOf($ErrorBuffer, [byte]0)
-    if ($end -lt 0) { $end = $ErrorBuffer.Length }
-    $message = [System.Text.Encoding]::UTF8.GetString($ErrorBuffer, 0, $end)
-    $kind = $script:EcrStatus[$Status]
-    if (-not $kind) { $kind = @("Status$Status", 'NotSpecified', [System.InvalidOperationException]) }
-    throw (New-EcrErrorRecord -Message "$Context`: $message" -ErrorId $kind[0] -Category $kind[1] `
-            -ExceptionType $kind[2] -Target $Target)
+    $message = ''
+    if ($ErrorBuffer) {
+        $end = [Array]::IndexOf($ErrorBuffer, [byte]0)
+        if ($end -lt 0) { $end = $ErrorBuffer.Length }
+        $message = [System.Text.Encoding]::UTF8.GetString($ErrorBuffer, 0, $end)
+    }
+    if ($Context) { $message = "$Context`: $message" }
+    [pscustomobject]@{ Target = $Target; Status = $Status; Message = $message }
+}
+
+function script:Get-EcrNativeOption {
+    # The request as (option, value, name) triples, from the spec. Names are for messages
+    # (never the value: it may be a secret).
+    param([hashtable] $Spec, [bool] $ReuseTokens)
+    switch ($Spec.Source) {
+        'Profile' { , @('Profile', $Spec.Profile, 'profile name') }
+        'Default' { , @('DefaultCredentials', '1', 'credential source') }
+        default {
+            , @('AccessKeyId', $Spec.AccessKey, 'access key')
+            , @('SecretAccessKey', $Spec.SecretKey, 'secret key')
+            if ($Spec.SessionToken) { , @('SessionToken', $Spec.SessionToken, 'session token') }
+        }
+    }
+    if ($Spec.Region) { , @('Region', $Spec.Region, 'region') }
+    if ($Spec.EndpointUrl) { , @('EndpointUrl', $Spec.EndpointUrl, 'endpoint URL') }
+    if ($Spec.CaBundle) { , @('CaBundle', $Spec.CaBundle, 'CA bundle') }
+    foreach ($id in $Spec.RegistryId) { , @('RegistryId', $id, 'registry id') }
+    foreach ($hostName in $Spec.Registry) { , @('Registry', $hostName, 'registry') }
+    if ($Spec.Public) { , @('Public', '1', 'ECR Public switch') }
+    if ($ReuseTokens) { , @('ReuseTokens', '1', 'token reuse switch') }
+    , @('TimeoutMs', [string]($Spec.TimeoutSec * 1000), 'timeout')
+    # .NET on Linux and macOS keeps `$env:` changes from native code: hand the library
+    # PowerShell's own view of the environment.
+    foreach ($entry in [Environment]::GetEnvironmentVariables().GetEnumerator()) {
+        if ($entry.Key -match $script:EcrEnvironmentNames) { , @('Environment', "$($entry.Key)=$($entry.Value)", 'environment variable') }
+    }
 }
 
 function script:Invoke-EcrFetch {
-    # Builds a native request from $Spec (ConvertTo-EcrSpec) and fetches it. Returns the native
-    # result handle; the caller frees it with ecr_auth_result_free.
+    # Fetches the logins $Spec asks for. Returns @{ Logins; Failures }: each login has Registry,
+    # Username, ExpiresAt (UTC), ProxyEndpoint and Password (UTF-8 bytes: clear them when done,
+    # or call Clear-EcrFetch); each failure Target, Status and Message. Today's library fails a
+    # request as a whole: one failure. Throws only when the library itself is missing.
     param([hashtable] $Spec, [switch] $ReuseTokens)
     $native = Get-EcrNative
-    $errorBuffer = New-Object byte[] 1024
+    $logins = [System.Collections.Generic.List[object]]::new()
+    $failures = [System.Collections.Generic.List[object]]::new()
+    $result = [pscustomobject]@{ Logins = $logins; Failures = $failures }
+    $errorBuffer = [byte[]]::new(1024)
     $length = [UIntPtr]::new($errorBuffer.Length)
     $request = $native::ecr_auth_request_new()
-    if ($request -eq [IntPtr]::Zero) { Assert-EcrStatus 10 $errorBuffer 'Could not create a request' $null }
+    if ($request -eq [IntPtr]::Zero) { $failures.Add((New-EcrNativeFailure 9 $null 'Could not create a request' $null)); return $result }
+    $handle = [IntPtr]::Zero
     try {
-        $set = {
-            param($option, $value, $name)
-            $bytes = ConvertTo-EcrNativeString $value $name
-            try { $status = $native::ecr_auth_request_set($request, $script:EcrOption[$option], $bytes, $errorBuffer, $length) }
+        foreach ($option in Get-EcrNativeOption $Spec $ReuseTokens.IsPresent) {
+            $bytes = ConvertTo-EcrNativeString $option[1]
+            if ($null -eq $bytes) {
+                if ($option[0] -eq 'Environment') { continue }   # a variable the library cannot take
+                $failures.Add([pscustomobject]@{ Target = $option[2]; Status = 1; Message = "The $($option[2]) contains a NUL character." })
+                return $result
+            }
+            try { $status = $native::ecr_auth_request_set($request, $script:EcrOption[$option[0]], $bytes, $errorBuffer, $length) }
             finally { [Array]::Clear($bytes, 0, $bytes.Length) }  # some values are secrets
-            Assert-EcrStatus $status $errorBuffer "Invalid $name" $name  # never the value: it may be a secret
-        }
-        switch ($Spec.Source) {
-            'Profile' { & $set 'Profile' $Spec.Profile 'profile name' }
-            'Default' { & $set 'DefaultCredentials' '1' 'credential source' }
-            default {
-                & $set 'AccessKeyId' $Spec.AccessKey 'access key'
-                & $set 'SecretAccessKey' $Spec.SecretKey 'secret key'
-                if ($Spec.SessionToken) { & $set 'SessionToken' $Spec.SessionToken 'session token' }
+            if ($status -ne 0) {
+                $failures.Add((New-EcrNativeFailure $status $errorBuffer "Invalid $($option[2])" $option[2]))
+                return $result
             }
         }
-        if ($Spec.Region) { & $set 'Region' $Spec.Region 'region' }
-        if ($Spec.EndpointUrl) { & $set 'EndpointUrl' $Spec.EndpointUrl 'endpoint URL' }
-        if ($Spec.CaBundle) { & $set 'CaBundle' $Spec.CaBundle 'CA bundle' }
-        foreach ($id in $Spec.RegistryId) { & $set 'RegistryId' $id 'registry id' }
-        foreach ($hostName in $Spec.Registry) { & $set 'Registry' $hostName 'registry' }
-        if ($Spec.Public) { & $set 'Public' '1' 'ECR Public switch' }
-        if ($ReuseTokens) { & $set 'ReuseTokens' '1' 'token reuse switch' }
-        & $set 'TimeoutMs' ([string]($Spec.TimeoutSec * 1000)) 'timeout'
-        # .NET on Linux and macOS keeps `$env:` changes from native code: hand the library
-        # PowerShell's own view of the environment.
-        foreach ($entry in [Environment]::GetEnvironmentVariables().GetEnumerator()) {
-            if ($entry.Key -match $script:EcrEnvironmentNames -and "$($entry.Key)$($entry.Value)".IndexOf([char]0) -lt 0) {
-                & $set 'Environment' "$($entry.Key)=$($entry.Value)" 'environment variable'
-            }
-        }
-
-        $handle = [IntPtr]::Zero
         $status = $native::ecr_auth_request_fetch($request, [ref]$handle, $errorBuffer, $length)
-        Assert-EcrStatus $status $errorBuffer 'Could not get an ECR authorization token' $Spec.Region
-        $handle
+        if ($status -ne 0) {
+            $target = $Spec.Region
+            if ($Spec.Registry) { $target = $Spec.Registry -join ', ' } elseif ($Spec.Public) { $target = 'public.ecr.aws' }
+            $failures.Add((New-EcrNativeFailure $status $errorBuffer 'Could not get an ECR authorization token' $target))
+            return $result
+        }
+        $count = [int]$native::ecr_auth_result_count($handle).ToUInt64()
+        for ($i = 0; $i -lt $count; $i++) {
+            $index = [UIntPtr]::new([uint64]$i)
+            $logins.Add([pscustomobject]@{
+                    Registry      = Read-EcrNativeString $native::ecr_auth_result_registry($handle, $index)
+                    Username      = Read-EcrNativeString $native::ecr_auth_result_username($handle, $index)
+                    ExpiresAt     = [DateTimeOffset]::FromUnixTimeSeconds($native::ecr_auth_result_expires_at($handle, $index)).UtcDateTime
+                    ProxyEndpoint = Read-EcrNativeString $native::ecr_auth_result_proxy_endpoint($handle, $index)
+                    Password      = Read-EcrNativeBytes $native::ecr_auth_result_password($handle, $index)
+                })
+        }
+        $result
     }
     finally {
+        if ($handle -ne [IntPtr]::Zero) { $native::ecr_auth_result_free($handle) }   # wipes the native passwords
         $native::ecr_auth_request_free($request)  # wipes the native copies of the secrets
     }
 }
 
-function script:Get-EcrResultLogin {
-    # The logins in a native result, without passwords.
-    param([IntPtr] $Handle, [string] $Client)
-    $native = Get-EcrNative
-    $count = [int]$native::ecr_auth_result_count($Handle).ToUInt64()
-    for ($i = 0; $i -lt $count; $i++) {
-        $index = [UIntPtr]::new([uint64]$i)
-        [pscustomobject]@{
-            PSTypeName    = 'EcrAuth.Login'
-            Registry      = Read-EcrNativeString $native::ecr_auth_result_registry($Handle, $index)
-            Username      = Read-EcrNativeString $native::ecr_auth_result_username($Handle, $index)
-            ExpiresAt     = [DateTimeOffset]::FromUnixTimeSeconds($native::ecr_auth_result_expires_at($Handle, $index)).UtcDateTime
-            ProxyEndpoint = Read-EcrNativeString $native::ecr_auth_result_proxy_endpoint($Handle, $index)
-            Client        = $Client
-            Index         = $i
-        }
-    }
-}
-
-function script:Get-EcrResultPassword {
-    # The password of login $Index as UTF-8 bytes; the caller clears them when done.
-    param([IntPtr] $Handle, [int] $Index)
-    $native = Get-EcrNative
-    , (Read-EcrNativeBytes $native::ecr_auth_result_password($Handle, [UIntPtr]::new([uint64]$Index)))
-}
-
-function script:Close-EcrResult {
-    param([IntPtr] $Handle)
-    if ($Handle -ne [IntPtr]::Zero) { (Get-EcrNative)::ecr_auth_result_free($Handle) }
+function script:Clear-EcrFetch {
+    # Clears every password of a fetch result (for paths that stop before using them).
+    param([object] $Fetch)
+    foreach ($login in $Fetch.Logins) { [Array]::Clear($login.Password, 0, $login.Password.Length) }
 }

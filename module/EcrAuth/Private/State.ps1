@@ -1,107 +1,46 @@
 # What EcrAuth remembers between shells so a repeat Auth-ECR can skip a still-valid login.
-# One small JSON file per request (identity + registries + client + client config), holding
-# registry hosts, user names and expiry times: never a key, token or password, and the
-# identity only as a hash. Written atomically (temp file + rename), so concurrent shells
-# never see half a file. Windows PowerShell 5.1 compatible.
+# One small line-based file per request (identity + registries + client + client auth file),
+# holding registry hosts, user names, expiry times, the profile name or default-chain flag and
+# the endpoint URL: never a key, token or password, and the identity only as a hash. Written
+# atomically (temp file + rename). Reading a record and the repeat check itself are in
+# EcrAuth.psm1 (Read-EcrStateFile, Get-EcrRepeatLogin); here: writing, listing, forgetting.
+# Windows PowerShell 5.1 compatible.
 
-# A login is reused only while it has at least this long left.
-$script:EcrReuseMargin = [TimeSpan]::FromMinutes(15)
-
-function script:Get-EcrStateDirectory {
-    if ($env:ECRAUTH_STATE_DIR) { $base = $env:ECRAUTH_STATE_DIR }
-    elseif (Test-EcrWindows) { $base = [System.IO.Path]::Combine($env:LOCALAPPDATA, 'EcrAuth') }
-    elseif ($IsMacOS) { $base = [System.IO.Path]::Combine($HOME, 'Library', 'Caches', 'EcrAuth') }
-    elseif ($env:XDG_CACHE_HOME) { $base = [System.IO.Path]::Combine($env:XDG_CACHE_HOME, 'ecrauth') }
-    else { $base = [System.IO.Path]::Combine($HOME, '.cache', 'ecrauth') }
-    [System.IO.Path]::Combine($base, 'logins')
-}
-
-function script:Get-EcrHash {
-    param([string] $Text)
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    try { -join ($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text)) | ForEach-Object { $_.ToString('x2') }) }
-    finally { $sha.Dispose() }
-}
-
-function script:Get-EcrClientConfigPath {
-    # Where the client keeps its logins, so a state record is tied to it.
-    param([string] $Client)
-    switch ($Client) {
-        'docker' {
-            $dir = if ($env:DOCKER_CONFIG) { $env:DOCKER_CONFIG } else { [System.IO.Path]::Combine($HOME, '.docker') }
-            [System.IO.Path]::Combine($dir, 'config.json')
-        }
-        'podman' { if ($env:REGISTRY_AUTH_FILE) { $env:REGISTRY_AUTH_FILE } else { '' } }
-        'helm' { if ($env:HELM_REGISTRY_CONFIG) { $env:HELM_REGISTRY_CONFIG } else { '' } }
-        default { '' }
-    }
-}
-
-function script:Get-EcrIdentity {
-    # Who is asking, as text to hash: the access key id, or the profile, or the default chain's hints.
-    param([hashtable] $Spec)
-    switch ($Spec.Source) {
-        'Profile' { "profile:$($Spec.Profile):$env:AWS_CONFIG_FILE:$env:AWS_SHARED_CREDENTIALS_FILE" }
-        'Default' { "default:$env:AWS_ACCESS_KEY_ID:$env:AWS_PROFILE:$env:AWS_ROLE_ARN:$env:AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" }
-        default { "key:$($Spec.AccessKey)" }
-    }
-}
-
-function script:Get-EcrRequestKey {
-    param([hashtable] $Spec)
-    # Without -Region, the region comes from the environment or the profile: key on those too.
-    $region = $Spec.Region
-    if (-not $region) { $region = "resolved:$env:AWS_REGION:$env:AWS_DEFAULT_REGION:$env:AWS_PROFILE" }
-    $parts = @(
-        (Get-EcrIdentity $Spec), $region, ($Spec.RegistryId -join ','), ($Spec.Registry -join ','),
-        $Spec.Public, $Spec.EndpointUrl, $Spec.Client, (Get-EcrClientConfigPath $Spec.Client)
-    )
-    Get-EcrHash ($parts -join "`n")
-}
-
-function script:Test-EcrClientHasLogin {
-    # For docker, a login is only current if config.json still holds it (or a helper does).
-    param([string] $Client, [string] $Registry)
-    if ($Client -ne 'docker') { return $true }
-    $path = Get-EcrClientConfigPath $Client
-    if (-not [System.IO.File]::Exists($path)) { return $false }
-    try { $config = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json } catch { return $false }
-    $names = @()
-    foreach ($section in 'auths', 'credHelpers') {
-        if ($config.PSObject.Properties[$section]) { $names += @($config.$section.PSObject.Properties | ForEach-Object { $_.Name }) }
-    }
-    # With a credential store docker still lists the host under auths (with an empty entry).
-    $names -contains $Registry
-}
-
-function script:Read-EcrStateRecord {
-    # A record, or $null for anything unreadable or not in this shape (another version, a foreign file).
+function script:Read-EcrStateFile {
+    # A record: @{ Client; Identity; Region; Source; ProfileName; EndpointUrl; Logins }, each login
+    # @{ Registry; Username; Expires (Unix seconds); ProxyEndpoint }; $null for anything missing
+    # or not in this shape. The format: the header line, then NAME<TAB>VALUE lines and
+    # Login<TAB>registry<TAB>user<TAB>expires<TAB>proxy lines, split with String.Split.
     param([string] $Path)
-    try { $record = [System.IO.File]::ReadAllText($Path) | ConvertFrom-Json } catch { return $null }
-    foreach ($field in 'Client', 'Identity', 'Logins') { if (-not $record.PSObject.Properties[$field]) { return $null } }
-    foreach ($entry in @($record.Logins)) {
-        foreach ($field in 'Registry', 'Username', 'ProxyEndpoint', 'ExpiresAt') { if (-not $entry.PSObject.Properties[$field]) { return $null } }
+    if (-not [System.IO.File]::Exists($Path)) { return $null }
+    $lines = [System.IO.File]::ReadAllText($Path).Split([char]10)
+    if ($lines[0] -ne $script:EcrStateHeader) { return $null }
+    $record = @{ Client = ''; Identity = ''; Region = ''; Source = ''; ProfileName = ''; EndpointUrl = ''; Logins = @() }
+    $logins = @()
+    foreach ($line in $lines) {
+        $fields = $line.Split([char]9)
+        $expires = 0L
+        if ($fields.Count -eq 5 -and $fields[0] -eq 'Login' -and [long]::TryParse($fields[3], [ref]$expires)) {
+            $logins += @{ Registry = $fields[1]; Username = $fields[2]; Expires = $expires; ProxyEndpoint = $fields[4] }
+        }
+        elseif ($fields.Count -eq 2 -and $fields[0] -ne 'Logins' -and $record.ContainsKey($fields[0])) { $record[$fields[0]] = $fields[1] }
     }
+    if (-not $record.Client -or -not $logins.Count) { return $null }
+    $record.Logins = $logins
     $record
 }
 
-function script:Get-EcrCurrentLogin {
-    # The remembered logins for $Key if every one is still valid (with margin) and still in the client.
-    param([string] $Key, [hashtable] $Spec)
-    $path = [System.IO.Path]::Combine((Get-EcrStateDirectory), "$Key.json")
-    if (-not [System.IO.File]::Exists($path)) { return $null }
-    $record = Read-EcrStateRecord $path
-    if (-not $record -or -not $record.Logins) { return $null }
-    $limit = [DateTime]::UtcNow.Add($script:EcrReuseMargin)
-    $logins = foreach ($entry in @($record.Logins)) {
-        $expires = [DateTimeOffset]::FromUnixTimeSeconds([long]$entry.ExpiresAt).UtcDateTime
-        if ($expires -lt $limit -or -not (Test-EcrClientHasLogin $Spec.Client $entry.Registry)) { return $null }
-        [pscustomobject]@{
-            PSTypeName = 'EcrAuth.Login'; Registry = $entry.Registry; Username = $entry.Username
-            ExpiresAt = $expires; ProxyEndpoint = $entry.ProxyEndpoint; Client = $record.Client
-        }
+function script:Get-EcrIdentityHash {
+    # The record's Identity: a short hash of who asked (no key id in clear).
+    param([hashtable] $Spec)
+    $identity = switch ($Spec.Source) {
+        'Profile' { "profile:$($Spec.Profile)" }
+        'Default' { 'default' }
+        default { "key:$($Spec.AccessKey)" }
     }
-    @($logins)
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($identity))).Replace('-', '').Substring(0, 16).ToLowerInvariant() }
+    finally { $sha.Dispose() }
 }
 
 function script:Protect-EcrPath {
@@ -114,61 +53,154 @@ function script:Protect-EcrPath {
     else { & chmod $Mode $Path }
 }
 
-function script:Save-EcrStateRecord {
-    param([string] $Key, [hashtable] $Spec, [object[]] $Logins)
-    $dir = Get-EcrStateDirectory
-    if (-not (Test-Path -LiteralPath $dir)) {
-        $null = New-Item -ItemType Directory -Force -Path $dir -Confirm:$false -WhatIf:$false
-        Protect-EcrPath (Split-Path -Parent $dir) '700'
-        Protect-EcrPath $dir '700'
+function script:New-EcrStateDirectory {
+    # Creates the records' folder, $Path. Only the folders EcrAuth owns get owner-only rights: its
+    # cache folder and 'logins' by default; with ECRAUTH_STATE_DIR (the user's folder, maybe a
+    # shared 1777 one) only 'logins', never the folder itself.
+    param([string] $Path)
+    if ([System.IO.Directory]::Exists($Path)) { return }
+    $own = @($Path)
+    if (-not $env:ECRAUTH_STATE_DIR) { $own = @([System.IO.Path]::GetDirectoryName($Path), $Path) }
+    $null = [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($own[0]))
+    foreach ($dir in $own) {
+        if (-not [System.IO.Directory]::Exists($dir)) {
+            $null = [System.IO.Directory]::CreateDirectory($dir)
+            Protect-EcrPath $dir '700'
+        }
     }
-    $record = [ordered]@{
-        Version  = 1
-        Identity = (Get-EcrHash (Get-EcrIdentity $Spec)).Substring(0, 16)
-        Client   = $Spec.Client
-        Region   = $Spec.Region
-        SavedAt  = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
-        Logins   = @($Logins | ForEach-Object {
-                [ordered]@{ Registry = $_.Registry; Username = $_.Username; ProxyEndpoint = $_.ProxyEndpoint
-                    ExpiresAt = ([DateTimeOffset]$_.ExpiresAt).ToUnixTimeSeconds() }
-            })
-    }
-    $final = Join-Path $dir "$Key.json"
-    $temporary = Join-Path $dir ("$Key.{0}.{1}.tmp" -f $PID, [guid]::NewGuid().ToString('n').Substring(0, 8))
-    [System.IO.File]::WriteAllText($temporary, ($record | ConvertTo-Json -Depth 4 -Compress))
+}
+
+function script:Write-EcrStateFile {
+    # Writes a record atomically: a temp file (owner-only) renamed over the old one.
+    param([string] $Path, [string] $Text)
+    $dir = [System.IO.Path]::GetDirectoryName($Path)
+    $temporary = [System.IO.Path]::Combine($dir, ('{0}.{1}.{2}.tmp' -f [System.IO.Path]::GetFileName($Path), $PID, [guid]::NewGuid().ToString('n').Substring(0, 8)))
+    [System.IO.File]::WriteAllText($temporary, $Text, [System.Text.UTF8Encoding]::new($false))
     Protect-EcrPath $temporary '600'
     try {
-        if ([System.IO.File]::Exists($final)) { [System.IO.File]::Replace($temporary, $final, [NullString]::Value) }
-        else { [System.IO.File]::Move($temporary, $final) }
+        if ([System.IO.File]::Exists($Path)) { [System.IO.File]::Replace($temporary, $Path, [NullString]::Value) }
+        else { [System.IO.File]::Move($temporary, $Path) }
     }
     catch [System.IO.IOException] {
         # Another shell wrote the same record at the same moment; theirs is as good as ours.
-        Remove-Item -LiteralPath $temporary -Force -ErrorAction SilentlyContinue -Confirm:$false -WhatIf:$false
+        [System.IO.File]::Delete($temporary)
+    }
+}
+
+function script:ConvertTo-EcrStateText {
+    # A record as Read-EcrStateFile reads it; logins are EcrAuth.Login objects (ExpiresAt) or
+    # Read-EcrStateFile's own (Expires, Unix seconds).
+    param([hashtable] $Record)
+    $tab = [char]9
+    $lines = [System.Collections.Generic.List[string]]::new()
+    $lines.Add($script:EcrStateHeader)
+    foreach ($name in 'Client', 'Identity', 'Region', 'Source', 'ProfileName', 'EndpointUrl') {
+        $value = [string]$Record[$name]
+        if ($value -and $value.IndexOfAny("`t`r`n".ToCharArray()) -lt 0) { $lines.Add("$name$tab$value") }
+    }
+    foreach ($login in $Record.Logins) {
+        if ($login -is [hashtable]) { $seconds = $login.Expires }
+        else { $seconds = ([DateTimeOffset][DateTime]::SpecifyKind($login.ExpiresAt, 'Utc')).ToUnixTimeSeconds() }
+        $lines.Add(('Login', $login.Registry, $login.Username, $seconds, $login.ProxyEndpoint) -join $tab)
+    }
+    ($lines -join "`n") + "`n"
+}
+
+function script:Get-EcrUnwritableReason {
+    # Why the records' folder $Path cannot be made, for the common case (a file where a folder
+    # should be), found without an exception: a caught exception would still land in the
+    # caller's -ErrorVariable, and this is only a warning.
+    param([string] $Path)
+    $dir = $Path
+    while ($dir -and -not [System.IO.Directory]::Exists($dir)) {
+        if ([System.IO.File]::Exists($dir)) { return "'$dir' is a file, not a folder" }
+        $dir = [System.IO.Path]::GetDirectoryName($dir)
+    }
+    $null
+}
+
+function script:Save-EcrStateRecord {
+    # Remembers a login. Returns a warning text if it could not (the login itself stands).
+    param([string] $Key, [hashtable] $Spec, [object[]] $Logins)
+    $directory = Get-EcrStateDirectory
+    $reason = Get-EcrUnwritableReason $directory
+    if ($reason) { return "EcrAuth could not remember this login, so the next Auth-ECR will log in again: $reason." }
+    try {
+        New-EcrStateDirectory $directory
+        $record = @{
+            Client = $Spec.Client; Identity = Get-EcrIdentityHash $Spec; Region = $Spec.Region
+            Source = $Spec.Source; ProfileName = $Spec.Profile; EndpointUrl = $Spec.EndpointUrl; Logins = $Logins
+        }
+        Write-EcrStateFile ([System.IO.Path]::Combine($directory, "$Key.state")) (ConvertTo-EcrStateText $record)
+        $null
+    }
+    catch {
+        "EcrAuth could not remember this login, so the next Auth-ECR will log in again: $($_.Exception.Message)"
     }
 }
 
 function script:Get-EcrStateRecord {
-    # Every remembered login, one object per registry, with the file it came from.
+    # Every remembered login, one object per registry. -Prune deletes records whose logins have
+    # all expired, and files that are not records (e.g. an older version's).
+    param([switch] $Prune)
     $dir = Get-EcrStateDirectory
-    if (-not (Test-Path -LiteralPath $dir)) { return }
-    foreach ($file in Get-ChildItem -LiteralPath $dir -Filter '*.json') {
-        $record = Read-EcrStateRecord $file.FullName
-        if (-not $record) { continue }
-        foreach ($entry in @($record.Logins)) {
-            $expires = [DateTimeOffset]::FromUnixTimeSeconds([long]$entry.ExpiresAt).UtcDateTime
+    if (-not [System.IO.Directory]::Exists($dir)) { return }
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+    foreach ($file in [System.IO.Directory]::GetFiles($dir)) {
+        if ($file.EndsWith('.tmp')) { continue }
+        $record = $null
+        if ($file.EndsWith('.state')) { try { $record = Read-EcrStateFile $file } catch { } }
+        if (-not $record) {
+            if ($Prune) { try { [System.IO.File]::Delete($file) } catch { } }
+            continue
+        }
+        $live = @($record.Logins | Where-Object { $_.Expires -gt $now })
+        if ($Prune -and $live.Count -eq 0) { try { [System.IO.File]::Delete($file) } catch { }; continue }
+        foreach ($entry in $record.Logins) {
             [pscustomobject]@{
-                PSTypeName = 'EcrAuth.Connection'; Registry = $entry.Registry; Client = $record.Client
-                ExpiresAt = $expires; Valid = ($expires -gt [DateTime]::UtcNow); Identity = $record.Identity
-                StateFile = $file.FullName
+                Registry = $entry.Registry; Client = $record.Client
+                ExpiresAt = [DateTimeOffset]::FromUnixTimeSeconds($entry.Expires).UtcDateTime
+                Valid = ($entry.Expires -ge $now + $script:EcrReuseMarginSeconds); Identity = $record.Identity; Source = $record.Source
+                ProfileName = $record.ProfileName; EndpointUrl = $record.EndpointUrl; StateFile = $file
             }
         }
     }
 }
 
+function script:ConvertTo-EcrConnectionObject {
+    # The public EcrAuth.Connection. ProfileName, UseDefaultCredentials and EndpointUrl appear only
+    # when the login used them, so that piping to Connect-EcrRegistry binds exactly those.
+    param([object] $Record)
+    $connection = [pscustomobject]@{
+        PSTypeName = 'EcrAuth.Connection'; Registry = $Record.Registry; Client = $Record.Client
+        ExpiresAt = $Record.ExpiresAt; Valid = $Record.Valid; Identity = $Record.Identity
+    }
+    if ($Record.Source -eq 'Profile' -and $Record.ProfileName) {
+        $connection.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new('ProfileName', $Record.ProfileName))
+    }
+    if ($Record.Source -eq 'Default') {
+        $connection.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new('UseDefaultCredentials', $true))
+    }
+    if ($Record.EndpointUrl) {
+        $connection.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new('EndpointUrl', $Record.EndpointUrl))
+    }
+    $connection
+}
+
 function script:Remove-EcrStateRegistry {
-    # Forgets $Registry (for $Client) in every record; removes records left empty.
-    param([string] $Registry, [string] $Client)
-    foreach ($item in @(Get-EcrStateRecord | Where-Object { $_.Registry -eq $Registry -and $_.Client -eq $Client })) {
-        Remove-Item -LiteralPath $item.StateFile -Force -ErrorAction SilentlyContinue -Confirm:$false -WhatIf:$false
+    # Forgets $Registry (for $Client) in every record; deletes records left empty.
+    param([string] $Registry, [string] $Client, [object[]] $Records)
+    $files = @{}
+    foreach ($item in $Records) { if ($item.Registry -eq $Registry -and $item.Client -eq $Client) { $files[$item.StateFile] = $true } }
+    foreach ($file in $files.Keys) {
+        $record = $null
+        try { $record = Read-EcrStateFile $file } catch { }
+        if (-not $record) { continue }
+        $record.Logins = @($record.Logins | Where-Object { $_.Registry -ne $Registry })
+        try {
+            if ($record.Logins.Count) { Write-EcrStateFile $file (ConvertTo-EcrStateText $record) }
+            else { [System.IO.File]::Delete($file) }
+        }
+        catch { }
     }
 }
