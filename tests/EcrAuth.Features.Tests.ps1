@@ -413,6 +413,30 @@ echo 'Login Succeeded'
         (Get-EcrConnection).Registry | Should -Be @('111122223333.dkr.ecr.us-east-1.amazonaws.com')
     }
 
+    It 'given two registries of which ECR denies one, the other logs in and one non-terminating error names the denied one' {
+        $config = New-DockerConfig
+        $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry -DenyRegistry 444455556666
+        try {
+            # docker cannot reach the per-registry hosts here: answer the login from a fake docker.
+            $bin = Join-Path $Work ('denied-bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+            $null = New-Item -ItemType Directory -Path $bin
+            Set-Content -LiteralPath (Join-Path $bin 'docker') -Value "#!/bin/sh`ncat > /dev/null`necho 'Login Succeeded'"
+            & chmod +x (Join-Path $bin 'docker')
+            $env:PATH = $bin + [IO.Path]::PathSeparator + $PreviousPath
+            $failed = $null
+            $logins = Auth-ECR $AccessKey $SecretKey -RegistryId 111122223333, 444455556666 -EndpointUrl $perRegistry.Uri -Force `
+                -PassThru -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+            $asked = @(Get-MockEcrRequest $perRegistry).Count
+        }
+        finally { Stop-TestProcess $perRegistry }
+        @($logins).Registry | Should -Be @('111122223333.dkr.ecr.us-east-1.amazonaws.com')
+        @($failed).Count | Should -Be 1
+        $failed[0].TargetObject | Should -Be '444455556666'
+        $failed[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failed[0].Exception.Message | Should -Match 'AccessDeniedException'
+        $asked | Should -Be 2   # one packed native call, one GetAuthorizationToken per account
+    }
+
     It 'given a state folder that cannot be written, the login stands and a warning says so' {
         $config = New-DockerConfig
         $blocker = Join-Path $Work ('blocker-' + [guid]::NewGuid().ToString('n').Substring(0, 8))

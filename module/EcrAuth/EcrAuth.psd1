@@ -1,6 +1,6 @@
 @{
     RootModule           = 'EcrAuth.psm1'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = '3b0f7c1e-8a52-4d6e-9f1a-2c4e5b7d9a10'
     Author               = 'EcrAuth contributors'
     CompanyName          = 'EcrAuth'

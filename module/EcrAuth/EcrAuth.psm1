@@ -811,6 +811,9 @@ function Disconnect-EcrRegistry {
             if ($run.Failure) { $PSCmdlet.WriteError($run.Failure); continue }
             foreach ($line in $run.Output) { $PSCmdlet.WriteInformation("$($target.Registry): $line", (Get-EcrInformationTag $target.Client $false)) }
             Remove-EcrStateRegistry -Registry $target.Registry -Client $target.Client -Records $known
+            # Nor may the login come back from this process's reusable tokens.
+            $native = $ExecutionContext.SessionState.PSVariable.GetValue('script:EcrNative')
+            if ($native) { $native::ecr_auth_forget_tokens() }
         }
     }
 }

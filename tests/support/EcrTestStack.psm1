@@ -81,7 +81,8 @@ function Start-MockEcr {
     <# Starts tests/support/mock_ecr.py on 127.0.0.1. -Fail CODE makes every call fail. #>
     param([Parameter(Mandatory)] [string] $ProxyEndpoint, [Parameter(Mandatory)] [string] $Password,
         [string] $Fail, [int] $Status = 400, [string] $TlsCertificate, [string] $TlsKey,
-        [int] $FailFirst = 0, [ValidateSet('ok', 'empty', 'bad-token')] [string] $Answer = 'ok', [switch] $PerRegistry)
+        [int] $FailFirst = 0, [ValidateSet('ok', 'empty', 'bad-token')] [string] $Answer = 'ok', [switch] $PerRegistry,
+        [string[]] $DenyRegistry)
     $python = Get-RequiredCommand 'python3' 'install Python 3'
     $dir = New-TestDirectory
     $passwordFile = Join-Path $dir 'password'
@@ -94,6 +95,7 @@ function Start-MockEcr {
     if ($FailFirst) { $arguments += @('--fail-first', $FailFirst) }
     if ($Answer -ne 'ok') { $arguments += @('--answer', $Answer) }
     if ($PerRegistry) { $arguments += '--per-registry' }
+    foreach ($id in $DenyRegistry) { $arguments += @('--deny-registry', $id) }
     $scheme = 'http'
     if ($TlsCertificate) { $arguments += @('--tls-cert', $TlsCertificate, '--tls-key', $TlsKey); $scheme = 'https' }
     $process = Start-Process -FilePath $python -ArgumentList $arguments -PassThru `

@@ -41,6 +41,8 @@ def parse_args():
                    help="empty: no authorizationData; bad-token: a token that is not base64")
     p.add_argument("--per-registry", action="store_true",
                    help="with registryIds: password '<password>-<id>' and a proxyEndpoint host naming the id")
+    p.add_argument("--deny-registry", action="append", default=[],
+                   help="answer AccessDeniedException when registryIds holds this id (repeatable)")
     p.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (and --tls-key)")
     p.add_argument("--tls-key")
     return p.parse_args()
@@ -116,6 +118,8 @@ def main():
             if target == PUBLIC_TARGET:
                 return self.reply(200, {"authorizationData": {"authorizationToken": token, "expiresAt": expires}})
             ids = body.get("registryIds") or [None]
+            if any(registry_id in args.deny_registry for registry_id in ids):
+                return self.error(400, "AccessDeniedException", "not authorized for this registry")
             data = []
             for registry_id in ids:
                 endpoint, entry_token = args.proxy_endpoint, token

@@ -1,7 +1,8 @@
 # The native library (libecr_auth), bound with P/Invoke on first use. Every native call is in
 # this file, behind one function: Invoke-EcrFetch takes the request "spec" (a hashtable, see
-# ConvertTo-EcrSpec) and returns the logins (with their passwords, as bytes the caller clears)
-# and the failures (Target, Status, Message), the native result already freed.
+# ConvertTo-EcrSpec), packs it into one ecr_auth_fetch call, and returns the logins (with their
+# passwords, as bytes the caller clears) and the per-registry failures (Target, Status,
+# Message), the native result already freed.
 # Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
 
 # The P/Invoke type, built on first use (Get-EcrNative).
@@ -37,39 +38,32 @@ function script:Get-EcrNative {
     $type = $assembly.DefineDynamicModule('EcrAuth.Native').DefineType('EcrAuth.Native', 'Public, Sealed, Abstract, Class')
     $bytes = [byte[]]
     $signatures = [ordered]@{
-        ecr_auth_request_new           = @([IntPtr], [type[]]@())
-        ecr_auth_request_set           = @([int], @([IntPtr], [uint32], $bytes, $bytes, [UIntPtr]))
-        ecr_auth_request_fetch         = @([int], @([IntPtr], [IntPtr].MakeByRefType(), $bytes, [UIntPtr]))
-        ecr_auth_request_free          = @([void], @([IntPtr]))
-        ecr_auth_result_count          = @([UIntPtr], @([IntPtr]))
-        ecr_auth_result_registry       = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_proxy_endpoint = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_username       = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_password       = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_expires_at     = @([long], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_free           = @([void], @([IntPtr]))
+        ecr_auth_fetch                  = @([int], @($bytes, [UIntPtr], [IntPtr].MakeByRefType(), $bytes, [UIntPtr]))
+        ecr_auth_result_count           = @([UIntPtr], @([IntPtr]))
+        ecr_auth_result_registry        = @([IntPtr], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_proxy_endpoint  = @([IntPtr], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_username        = @([IntPtr], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_password        = @([IntPtr], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_expires_at      = @([long], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_failure_count   = @([UIntPtr], @([IntPtr]))
+        ecr_auth_result_failure_target  = @([IntPtr], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_failure_status  = @([int], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_failure_message = @([IntPtr], @([IntPtr], [UIntPtr]))
+        ecr_auth_result_free            = @([void], @([IntPtr]))
+        ecr_auth_forget_tokens          = @([void], [type[]]@())
     }
     foreach ($entry in $signatures.GetEnumerator()) {
         $method = $type.DefinePInvokeMethod($entry.Key, $library, 'Public, Static, PinvokeImpl',
             'Standard', $entry.Value[0], [type[]]$entry.Value[1], 'Cdecl', 'Ansi')
         $method.SetImplementationFlags('PreserveSig')
         $types = [type[]]$entry.Value[1]
-        if ($types.Count -and $types[-1] -eq [UIntPtr]) {
-            # The error buffer before the length is written by the callee.
+        if ($types.Count -ge 2 -and $types[-2] -eq $bytes) {
+            # The error buffer (before its length) is written by the callee.
             $null = $method.DefineParameter($types.Count - 1, 'In, Out', 'error_buf')
         }
     }
     $script:EcrNative = $type.CreateType()
     $script:EcrNative
-}
-
-function script:ConvertTo-EcrNativeString {
-    # A NUL-terminated UTF-8 copy of $Value; $null if $Value holds a NUL (it would be cut short).
-    param([string] $Value)
-    if ($Value.IndexOf([char]0) -ge 0) { return $null }
-    $bytes = [byte[]]::new([System.Text.Encoding]::UTF8.GetByteCount($Value) + 1)
-    $null = [System.Text.Encoding]::UTF8.GetBytes($Value, 0, $Value.Length, $bytes, 0)
-    , $bytes
 }
 
 function script:Read-EcrNativeBytes {
@@ -130,41 +124,61 @@ function script:Get-EcrNativeOption {
     }
 }
 
+function script:Get-EcrPackedRequest {
+    # The request as one buffer for ecr_auth_fetch: "<option>=<value>" entries, each ending in a
+    # NUL byte, UTF-8. Returns @{ Bytes; Failure }: a value holding a NUL is a usage failure
+    # (it would be cut short), except an environment variable, which is left out. The caller
+    # clears Bytes: it holds the secrets.
+    param([hashtable] $Spec, [bool] $ReuseTokens)
+    $utf8 = [System.Text.UTF8Encoding]::new($false)
+    $entries = [System.Collections.Generic.List[object]]::new()
+    $size = 0
+    foreach ($option in Get-EcrNativeOption $Spec $ReuseTokens) {
+        if ($option[1].IndexOf([char]0) -ge 0) {
+            if ($option[0] -eq 'Environment') { continue }
+            return @{ Bytes = $null; Failure = [pscustomobject]@{ Target = $option[2]; Status = 1; Message = "The $($option[2]) contains a NUL character." } }
+        }
+        $prefix = "$($script:EcrOption[$option[0]])="
+        $entries.Add(@($prefix, $option[1]))
+        $size += $prefix.Length + $utf8.GetByteCount($option[1]) + 1
+    }
+    $bytes = [byte[]]::new($size)
+    $at = 0
+    foreach ($entry in $entries) {
+        $at += $utf8.GetBytes($entry[0], 0, $entry[0].Length, $bytes, $at)
+        $at += $utf8.GetBytes($entry[1], 0, $entry[1].Length, $bytes, $at)
+        $at++   # the NUL after each entry (the array starts zeroed)
+    }
+    @{ Bytes = $bytes; Failure = $null }
+}
+
 function script:Invoke-EcrFetch {
-    # Fetches the logins $Spec asks for. Returns @{ Logins; Failures }: each login has Registry,
-    # Username, ExpiresAt (UTC), ProxyEndpoint and Password (UTF-8 bytes: clear them when done,
-    # or call Clear-EcrFetch); each failure Target, Status and Message. Today's library fails a
-    # request as a whole: one failure. Throws only when the library itself is missing.
+    # Fetches the logins $Spec asks for with one native call. Returns @{ Logins; Failures }: each
+    # login has Registry, Username, ExpiresAt (UTC), ProxyEndpoint and Password (UTF-8 bytes: clear
+    # them when done, or call Clear-EcrFetch); each failure Target, Status and Message. A registry
+    # that fails leaves the others' logins. Throws only when the library itself is missing.
     param([hashtable] $Spec, [switch] $ReuseTokens)
     $native = Get-EcrNative
     $logins = [System.Collections.Generic.List[object]]::new()
     $failures = [System.Collections.Generic.List[object]]::new()
     $result = [pscustomobject]@{ Logins = $logins; Failures = $failures }
+    $packed = Get-EcrPackedRequest $Spec $ReuseTokens.IsPresent
+    if ($packed.Failure) { $failures.Add($packed.Failure); return $result }
     $errorBuffer = [byte[]]::new(1024)
-    $length = [UIntPtr]::new($errorBuffer.Length)
-    $request = $native::ecr_auth_request_new()
-    if ($request -eq [IntPtr]::Zero) { $failures.Add((New-EcrNativeFailure 9 $null 'Could not create a request' $null)); return $result }
     $handle = [IntPtr]::Zero
     try {
-        foreach ($option in Get-EcrNativeOption $Spec $ReuseTokens.IsPresent) {
-            $bytes = ConvertTo-EcrNativeString $option[1]
-            if ($null -eq $bytes) {
-                if ($option[0] -eq 'Environment') { continue }   # a variable the library cannot take
-                $failures.Add([pscustomobject]@{ Target = $option[2]; Status = 1; Message = "The $($option[2]) contains a NUL character." })
-                return $result
-            }
-            try { $status = $native::ecr_auth_request_set($request, $script:EcrOption[$option[0]], $bytes, $errorBuffer, $length) }
-            finally { [Array]::Clear($bytes, 0, $bytes.Length) }  # some values are secrets
+        $status = $native::ecr_auth_fetch($packed.Bytes, [UIntPtr]::new($packed.Bytes.Length), [ref]$handle,
+            $errorBuffer, [UIntPtr]::new($errorBuffer.Length))
+    }
+    finally { [Array]::Clear($packed.Bytes, 0, $packed.Bytes.Length) }   # it held the secrets
+    try {
+        if ($handle -eq [IntPtr]::Zero) {
+            # Nothing was tried (bad input, no credentials, ...): one failure for the request.
             if ($status -ne 0) {
-                $failures.Add((New-EcrNativeFailure $status $errorBuffer "Invalid $($option[2])" $option[2]))
-                return $result
+                $target = $Spec.Region
+                if ($Spec.Registry) { $target = $Spec.Registry -join ', ' } elseif ($Spec.Public) { $target = 'public.ecr.aws' }
+                $failures.Add((New-EcrNativeFailure $status $errorBuffer 'Could not get an ECR authorization token' $target))
             }
-        }
-        $status = $native::ecr_auth_request_fetch($request, [ref]$handle, $errorBuffer, $length)
-        if ($status -ne 0) {
-            $target = $Spec.Region
-            if ($Spec.Registry) { $target = $Spec.Registry -join ', ' } elseif ($Spec.Public) { $target = 'public.ecr.aws' }
-            $failures.Add((New-EcrNativeFailure $status $errorBuffer 'Could not get an ECR authorization token' $target))
             return $result
         }
         $count = [int]$native::ecr_auth_result_count($handle).ToUInt64()
@@ -178,11 +192,22 @@ function script:Invoke-EcrFetch {
                     Password      = Read-EcrNativeBytes $native::ecr_auth_result_password($handle, $index)
                 })
         }
+        $count = [int]$native::ecr_auth_result_failure_count($handle).ToUInt64()
+        for ($i = 0; $i -lt $count; $i++) {
+            $index = [UIntPtr]::new([uint64]$i)
+            $target = Read-EcrNativeString $native::ecr_auth_result_failure_target($handle, $index)
+            if (-not $target) { $target = $Spec.Region }   # the credentials' own registry
+            $failures.Add([pscustomobject]@{
+                    Target  = $target
+                    Status  = $native::ecr_auth_result_failure_status($handle, $index)
+                    Message = 'Could not get an ECR authorization token' + $(if ($count -gt 1 -or $logins.Count) { " for $target" } else { '' }) +
+                        ': ' + (Read-EcrNativeString $native::ecr_auth_result_failure_message($handle, $index))
+                })
+        }
         $result
     }
     finally {
         if ($handle -ne [IntPtr]::Zero) { $native::ecr_auth_result_free($handle) }   # wipes the native passwords
-        $native::ecr_auth_request_free($request)  # wipes the native copies of the secrets
     }
 }
 
