@@ -13,8 +13,10 @@
  * read by several threads at once; free it after the last read. Do not call the library
  * from inside a Rust tokio runtime's worker thread.
  *
- * Secrets (keys, tokens, environment values, passwords) are wiped from the library's
- * memory when replaced or freed, and never appear in error messages.
+ * Secrets the caller hands over (keys, session token, secret environment variables) and
+ * registry passwords are wiped from the library's memory when replaced or freed, and never
+ * appear in error messages (URLs are shown without user:password). Copies the AWS SDK makes
+ * itself (signing keys, request headers, proxy settings) are outside the library's control.
  */
 
 #ifndef ECR_AUTH_H
@@ -151,8 +153,9 @@ typedef enum ecr_auth_option {
    */
   ECR_AUTH_OPTION_REUSE_TOKENS = 12,
   /**
-   * Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds. It bounds
-   * everything: credential helpers, SSO/STS calls and every registry's request.
+   * Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds. The call
+   * returns within it, credential helpers, SSO/STS calls and every registry's request
+   * included (a credential_process helper that overruns is abandoned, not killed).
    */
   ECR_AUTH_OPTION_TIMEOUT_MS = 13,
   /**

@@ -65,7 +65,18 @@ where
             let status = context.raw().status().as_u16();
             let service = context.err();
             let code = service.code().unwrap_or("");
+            // Signature errors can quote the canonical request, session token header included.
             let text = service.message().unwrap_or("");
+            let text = [
+                "The Canonical String",
+                "The String-to-Sign",
+                "Canonical String",
+                "String-to-Sign",
+            ]
+            .iter()
+            .filter_map(|marker| text.find(marker))
+            .min()
+            .map_or(text, |at| text[..at].trim_end());
             let described = match (code.is_empty(), text.is_empty()) {
                 (false, false) => format!("{code}: {text}"),
                 (false, true) => code.to_owned(),
@@ -147,11 +158,23 @@ fn connector_kind(err: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> 
                 ErrorKind::Network
             });
         }
+        // Only I/O errors of a connection: a missing SSO cache or token file is not a network failure.
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(match io.kind() {
-                std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
-                _ => ErrorKind::Network,
-            });
+            use std::io::ErrorKind as Io;
+            match io.kind() {
+                Io::TimedOut => return Some(ErrorKind::Timeout),
+                Io::ConnectionRefused
+                | Io::ConnectionReset
+                | Io::ConnectionAborted
+                | Io::NotConnected
+                | Io::AddrNotAvailable
+                | Io::BrokenPipe
+                | Io::UnexpectedEof
+                | Io::HostUnreachable
+                | Io::NetworkUnreachable
+                | Io::NetworkDown => return Some(ErrorKind::Network),
+                _ => {}
+            }
         }
         current = e.source();
     }
@@ -163,7 +186,12 @@ pub(crate) fn timeout(message: &str) -> Error {
 }
 
 /// The SDK's top-level Display is terse ("dispatch failure"); the cause chain says why.
+/// URLs in it (endpoints, proxies) lose their user:password.
 pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
+    crate::validate::redact_urls_in(&raw_source_chain(err))
+}
+
+fn raw_source_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -206,5 +234,9 @@ mod tests {
         assert_eq!(credentials_error(&denied).kind(), ErrorKind::AuthFailed);
         let missing = CredentialsError::not_loaded("no profile");
         assert_eq!(credentials_error(&missing).kind(), ErrorKind::NoCredentials);
+        // A missing SSO token cache file is no credentials, not a network failure.
+        let no_file = std::io::Error::new(std::io::ErrorKind::NotFound, "no cached SSO token");
+        let sso = CredentialsError::provider_error(no_file);
+        assert_eq!(credentials_error(&sso).kind(), ErrorKind::NoCredentials);
     }
 }

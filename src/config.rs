@@ -35,14 +35,12 @@ const CHAIN_HINTS: &[&str] = &[
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
 ];
 
 pub(crate) struct Loaded {
     pub sdk: SdkConfig,
-    /// "key:AKID", "profile:NAME|files", "chain:hints": who is asking, without secrets.
-    pub identity: String,
+    /// Who is asking, without secrets: ["key", AKID], ["profile", NAME, files...], ["chain", hints...].
+    pub identity: Vec<String>,
 }
 
 pub(crate) async fn load_config(request: &FetchRequest) -> Result<Loaded> {
@@ -121,21 +119,27 @@ pub(crate) async fn load_config(request: &FetchRequest) -> Result<Loaded> {
     })
 }
 
-fn identity(request: &FetchRequest, env: &Environment) -> String {
-    let files = format!(
-        "{}|{}",
-        env.get("AWS_CONFIG_FILE").unwrap_or(""),
-        env.get("AWS_SHARED_CREDENTIALS_FILE").unwrap_or("")
-    );
+/// Who is asking, without secrets, as separate parts (no separator two names could share):
+/// the source, then what decides which credentials it yields.
+fn identity(request: &FetchRequest, env: &Environment) -> Vec<String> {
+    let var = |name: &str| env.get(name).unwrap_or("").to_owned();
+    // The shared files, and the home folder that locates them when they are not named.
+    let files = [
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "HOME",
+        "USERPROFILE",
+    ]
+    .map(var);
     match &request.source {
-        CredentialSource::Static => format!("key:{}", request.access_key_id),
-        CredentialSource::Profile(name) => format!("profile:{name}|{files}"),
+        CredentialSource::Static => vec!["key".into(), request.access_key_id.clone()],
+        CredentialSource::Profile(name) => [vec!["profile".into(), name.clone()], files.to_vec()].concat(),
         CredentialSource::DefaultChain => {
-            let hints: Vec<&str> = CHAIN_HINTS
-                .iter()
-                .map(|name| env.get(name).unwrap_or(""))
-                .collect();
-            format!("chain:{}", hints.join("|"))
+            let hints = CHAIN_HINTS.iter().map(|name| var(name));
+            std::iter::once("chain".to_owned())
+                .chain(hints)
+                .chain(files)
+                .collect()
         }
     }
 }

@@ -39,6 +39,11 @@ pub async fn fetch_logins(request: &FetchRequest) -> Result<Fetched> {
         .map_err(|_| timeout("the AWS configuration could not be read within the timeout"))??;
     let targets = targets(request, &loaded.sdk)?;
     let keys: Vec<CacheKey> = targets.iter().map(|t| cache_key(&loaded, t)).collect();
+    // Overrides from AWS_ENDPOINT_URL* or a profile get the option's checks too (and so never
+    // reach an SDK error message with a user:password in them).
+    for endpoint in keys.iter().filter_map(|k| k.endpoint.as_deref()) {
+        crate::validate::validate_endpoint(endpoint)?;
+    }
     let cached: Vec<Option<Vec<Login>>> = keys
         .iter()
         .map(|key| request.reuse_tokens.then(|| token_cache::get(key)).flatten())
@@ -161,7 +166,7 @@ async fn fetch_private(config: &SdkConfig, credentials: &Credentials, target: &T
         .region(Region::new(target.region.clone()))
         .credentials_provider(credentials.clone());
     // An endpoint override already says where to go; the SDK rejects FIPS/dual-stack with one.
-    if config.endpoint_url().is_none() {
+    if config::endpoint_override(config, false).is_none() {
         if target.fips {
             builder = builder.use_fips(true);
         }
@@ -233,6 +238,9 @@ fn login_from(token: Option<&str>, proxy_endpoint: Option<&str>, expires_at: Opt
     let token = token.ok_or_else(|| malformed("has an entry without an authorization token"))?;
     let proxy_endpoint = proxy_endpoint.ok_or_else(|| malformed("has an entry without a proxy endpoint"))?;
     let expires_at = expires_at.ok_or_else(|| malformed("has an entry without an expiry time"))?;
+    if proxy_endpoint.contains('\0') {
+        return Err(malformed("has a proxy endpoint with a NUL character"));
+    }
     if !(0..=MAX_EXPIRES_AT).contains(&expires_at) {
         return Err(malformed("has an expiry time that is not a date"));
     }

@@ -2,8 +2,11 @@
 //! repeat fetch for the same identity, endpoint and registry costs no network request.
 //!
 //! Keys hold no secret material: a stable identity (access key id, profile, role), the
-//! endpoint in use and the target. Entries are dropped (and their passwords wiped) once
-//! they are too close to expiry, and the cache holds at most [`MAX_ENTRIES`].
+//! endpoint in use and the target. So with static keys a token is reused for the same access
+//! key id whatever secret comes with it: reuse is within one process, whose caller already
+//! held that token. Entries too close to expiry are dropped (and their passwords wiped)
+//! whenever the cache is used, the cache holds at most [`MAX_ENTRIES`], and
+//! `ecr_auth_forget_tokens` empties it.
 
 use crate::model::{Login, Target};
 use std::collections::HashMap;
@@ -17,8 +20,8 @@ pub(crate) const MAX_ENTRIES: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct CacheKey {
-    /// "key:AKID...", "profile:NAME|files", "chain:hints" (never a secret).
-    pub identity: String,
+    /// ["key", AKID], ["profile", NAME, files...], ["chain", hints...] (never a secret).
+    pub identity: Vec<String>,
     /// The endpoint override in force (option, environment or profile), if any.
     pub endpoint: Option<String>,
     pub target: Target,
@@ -92,7 +95,7 @@ mod tests {
 
     fn key(n: usize) -> CacheKey {
         CacheKey {
-            identity: format!("key:AKID{n}"),
+            identity: vec!["key".into(), format!("AKID{n}")],
             endpoint: None,
             target: Target {
                 region: "us-east-1".into(),

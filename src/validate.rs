@@ -16,19 +16,42 @@ pub(crate) fn shown(raw: &str) -> String {
 }
 
 /// A URL-like value for an error message, with any `user:password@` replaced by `***@`,
-/// also when the value does not parse (that is when it gets shown). A password may hold
-/// `/`, so everything before the last `@` (ahead of any query or fragment) goes: a path
-/// with an `@` is over-redacted, never a password shown.
+/// also when the value does not parse (that is when it gets shown).
 pub(crate) fn shown_url(raw: &str) -> String {
+    shown(&redact_userinfo(raw))
+}
+
+/// Everything between the scheme and the last `@` goes: a password may hold `/`, `?` or `#`,
+/// so a path or query with an `@` is over-redacted rather than a password shown.
+fn redact_userinfo(raw: &str) -> String {
     let (scheme, rest) = match raw.find("://") {
         Some(at) => raw.split_at(at + 3),
         None => ("", raw),
     };
-    let query = rest.find(['?', '#']).unwrap_or(rest.len());
-    match rest[..query].rfind('@') {
-        Some(at) => shown(&format!("{scheme}***{}", &rest[at..])),
-        None => shown(raw),
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => raw.to_owned(),
     }
+}
+
+/// Free text (an SDK error's cause chain) with the user:password of every URL in it redacted.
+pub(crate) fn redact_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        // The URL runs from its scheme (letters before "://") to the next space or quote.
+        let start = rest[..at]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |i| i + 1);
+        let end = rest[at..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '<' | '>'))
+            .map_or(rest.len(), |i| at + i);
+        out.push_str(&rest[..start]);
+        out.push_str(&redact_userinfo(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 pub(crate) fn validate_access_key_id(key: &str) -> Result<()> {
@@ -119,13 +142,13 @@ pub(crate) fn validate_endpoint(endpoint: &str) -> Result<()> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid(format!(
             "the endpoint URL '{}' must start with https:// (or http:// for local tests)",
-            shown(endpoint)
+            shown_url(endpoint)
         )));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid(format!(
             "the endpoint URL '{}' has no host",
-            shown(endpoint)
+            shown_url(endpoint)
         )));
     }
     Ok(())
@@ -157,8 +180,10 @@ mod tests {
             ("https://a@b:pw@host.example", "https://***@host.example"),
             ("user:secret@host", "***@host"),
             ("http://u:pa/ss@[::1", "http://***@[::1"),
+            ("http://user:p#ss@[::1", "http://***@[::1"),
+            ("http://u:pa?ss@127.0.0.1", "http://***@127.0.0.1"),
+            ("admin:S3cret@vpce.example.com", "***@vpce.example.com"),
             ("https://host.example/a@b", "https://***@b"),
-            ("https://host.example/?q=a@b", "https://host.example/?q=a@b"),
             ("http://127.0.0.1:4566", "http://127.0.0.1:4566"),
         ];
         for (raw, want) in cases {
@@ -167,10 +192,34 @@ mod tests {
     }
 
     #[test]
+    fn urls_inside_free_text_lose_their_credentials() {
+        let text = "failed to apply endpoint `http://u:s3cret@[::1` to request: via https://a:b@proxy:8080/x, see http://ok.example/";
+        let redacted = redact_urls_in(text);
+        assert!(
+            !redacted.contains("s3cret") && !redacted.contains("a:b@"),
+            "{redacted}"
+        );
+        assert!(
+            redacted.contains("`http://***@[::1`") && redacted.contains("https://***@proxy:8080/x"),
+            "{redacted}"
+        );
+        assert!(redacted.ends_with("see http://ok.example/"), "{redacted}");
+    }
+
+    #[test]
     fn a_bad_endpoint_is_reported_without_its_password() {
-        for raw in ["http://user:topsecret@[::1", "http://user:topsecret@127.0.0.1:1"] {
+        for raw in [
+            "http://user:topsecret@[::1",
+            "http://user:topsecret@127.0.0.1:1",
+            "admin:topsecret@vpce.example.com",
+            "http://user:top#secret@[::1",
+        ] {
             let err = validate_endpoint(raw).unwrap_err();
-            assert!(!err.message().contains("topsecret"), "{}", err.message());
+            assert!(
+                !err.message().contains("topsecret") && !err.message().contains("secret@"),
+                "{}",
+                err.message()
+            );
             assert!(err.message().contains("***@"), "{}", err.message());
         }
     }

@@ -268,3 +268,55 @@ echo "{\"Version\": 1, \"AccessKeyId\": \"ASIAROTATING$n\", \"SecretAccessKey\":
         "the second fetch was served from the cache"
     );
 }
+
+#[test]
+fn an_endpoint_from_the_environment_is_checked_and_never_echoed_with_its_password() {
+    let dir = TempDir::new("env-endpoint");
+    let mut env = isolated_env(&dir.0, "");
+    env.set("AWS_ENDPOINT_URL_ECR", "http://user:EnvSecret99@[::1");
+    let mut request = FetchRequest::new(ACCESS_KEY, SECRET_KEY, "us-west-2");
+    request.environment = Some(env);
+    let err = fetch_logins_blocking(&request).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(!err.message().contains("EnvSecret99"), "{err}");
+}
+
+#[test]
+fn fips_and_dual_stack_hosts_work_with_an_endpoint_from_the_environment() {
+    let ecr = MockEcr::start();
+    ecr.respond(
+        200,
+        ok_body(vec![entry("123456789012", "pw", 4_000_000_000)]),
+        None,
+    );
+    let dir = TempDir::new("env-fips");
+    let mut env = isolated_env(&dir.0, "");
+    env.set("AWS_ENDPOINT_URL_ECR", &ecr.uri());
+    let mut request = FetchRequest::new(ACCESS_KEY, SECRET_KEY, "");
+    request.environment = Some(env);
+    request.registries = vec![
+        "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com".into(),
+        "123456789012.dkr-ecr.eu-west-1.on.aws".into(),
+    ];
+    let fetched = fetch_logins_blocking(&request).unwrap();
+    assert!(fetched.failures.is_empty(), "{:?}", fetched.failures);
+    assert_eq!(fetched.logins.len(), 2);
+}
+
+#[test]
+fn a_bad_entry_for_one_registry_leaves_the_others_logins() {
+    let ecr = MockEcr::start();
+    ecr.respond_for_account(
+        "111111111111",
+        ok_body(vec![entry("111111111111", "pw-1", 4_000_000_000)]),
+    );
+    let mut broken = entry("222222222222", "pw-2", 4_000_000_000);
+    broken["proxyEndpoint"] = json!("https://222222222222.dkr.ecr.us-west-2.amazonaws.com\u{0}x");
+    ecr.respond_for_account("222222222222", ok_body(vec![broken]));
+    let mut request = ecr.request();
+    request.registry_ids = vec!["111111111111".into(), "222222222222".into()];
+    let fetched = fetch_logins_blocking(&request).unwrap();
+    assert_eq!(fetched.logins.len(), 1);
+    assert_eq!(fetched.failures.len(), 1);
+    assert_eq!(fetched.failures[0].error.kind(), ErrorKind::MalformedResponse);
+}

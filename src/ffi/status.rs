@@ -68,8 +68,9 @@ pub enum EcrAuthOption {
     /// "1": reuse a still-valid token fetched earlier in this process, and keep the new
     /// ones for reuse. Default "0": nothing is kept after the result is freed.
     ReuseTokens = 12,
-    /// Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds. It bounds
-    /// everything: credential helpers, SSO/STS calls and every registry's request.
+    /// Whole-call timeout in milliseconds, as decimal text; "0" means 30 seconds. The call
+    /// returns within it, credential helpers, SSO/STS calls and every registry's request
+    /// included (a credential_process helper that overruns is abandoned, not killed).
     TimeoutMs = 13,
     /// Adds "NAME=VALUE" to the environment the request resolves AWS settings from; once
     /// set, the process environment is not read. For hosts (.NET on Unix) whose environment
