@@ -11,6 +11,8 @@ use zeroize::Zeroizing;
 
 /// Variables whose values are secrets.
 const SECRET_VARIABLES: &[&str] = &["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"];
+/// Where the SDK finds the home folder (and so the shared AWS files).
+const HOME_VARIABLES: &[&str] = &["HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"];
 
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Environment {
@@ -69,13 +71,16 @@ impl Environment {
         ))
     }
 
-    /// The SDK's view: every variable but the secrets and those named in `without`.
+    /// The SDK's view: only what it reads (`AWS_*` and the home folder), without the secrets
+    /// and those named in `without`. Its copy is not wiped, so it gets no more than that.
     pub(crate) fn sdk_env(&self, without: &[&str], extra: &[(&str, &str)]) -> Env {
         let mut vars: HashMap<String, String> = self
             .vars
             .iter()
             .filter(|(name, _)| {
-                !SECRET_VARIABLES.contains(&name.as_str()) && !without.contains(&name.as_str())
+                (name.starts_with("AWS_") || HOME_VARIABLES.contains(&name.as_str()))
+                    && !SECRET_VARIABLES.contains(&name.as_str())
+                    && !without.contains(&name.as_str())
             })
             .map(|(name, value)| (name.clone(), value.as_str().to_owned()))
             .collect();
@@ -103,7 +108,14 @@ mod tests {
         env.set("AWS_SECRET_ACCESS_KEY", "secret-from-env");
         env.set("AWS_SESSION_TOKEN", "token-from-env");
         env.set("AWS_REGION", "eu-west-1");
+        env.set("HTTPS_PROXY", "http://user:proxy-secret@proxy:8080");
+        env.set("HOME", "/home/someone");
         let sdk = env.sdk_env(&[], &[("EXTRA", "1")]);
+        assert!(
+            sdk.get("HTTPS_PROXY").is_err(),
+            "the SDK does not need the proxy settings"
+        );
+        assert_eq!(sdk.get("HOME").unwrap(), "/home/someone");
         assert_eq!(sdk.get("AWS_REGION").unwrap(), "eu-west-1");
         assert_eq!(sdk.get("AWS_ACCESS_KEY_ID").unwrap(), "AKIDENV");
         assert_eq!(sdk.get("EXTRA").unwrap(), "1");
