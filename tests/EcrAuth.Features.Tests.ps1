@@ -419,9 +419,7 @@ echo 'Login Succeeded'
         try {
             # docker cannot reach the per-registry hosts here: answer the login from a fake docker.
             $bin = Join-Path $Work ('denied-bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
-            $null = New-Item -ItemType Directory -Path $bin
-            Set-Content -LiteralPath (Join-Path $bin 'docker') -Value "#!/bin/sh`ncat > /dev/null`necho 'Login Succeeded'"
-            & chmod +x (Join-Path $bin 'docker')
+            $null = New-FakeClient -Directory $bin -Name docker
             $env:PATH = $bin + [IO.Path]::PathSeparator + $PreviousPath
             $failed = $null
             $logins = Auth-ECR $AccessKey $SecretKey -RegistryId 111122223333, 444455556666 -EndpointUrl $perRegistry.Uri -Force `
