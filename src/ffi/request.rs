@@ -3,7 +3,7 @@
 //! [`apply_option`] to build, [`fetch_into`] to fetch.
 
 use super::macros::{ffi_boundary, try_ref};
-use super::result::EcrAuthResult;
+use super::result::{EcrAuthResult, summary};
 use super::status::{EcrAuthOption, EcrAuthStatus, Failure, invalid, null_pointer, panicked};
 use super::text::{finish, optional_str};
 use crate::fetch::fetch_logins_blocking;
@@ -161,10 +161,8 @@ fn fetch_into(
     out: &mut *mut EcrAuthResult,
 ) -> Result<(EcrAuthStatus, String), Failure> {
     let fetched = fetch_logins_blocking(request)?;
-    let result = EcrAuthResult::from_fetched(&fetched)?;
-    let summary = result.summary();
-    *out = Box::into_raw(result);
-    Ok(summary)
+    *out = Box::into_raw(EcrAuthResult::from_fetched(&fetched)?);
+    Ok(summary(&fetched))
 }
 
 fn apply_packed(request: &mut FetchRequest, packed: &[u8]) -> Result<(), Failure> {

@@ -77,44 +77,34 @@ impl EcrAuthResult {
             failures: fetched.failures.iter().map(CFailure::from_failure).collect(),
         }))
     }
-
-    /// The call's status and message: OK, PARTIAL, or (every registry failed) the first
-    /// failure's status.
-    pub(crate) fn summary(&self) -> (EcrAuthStatus, String) {
-        let Some(first) = self.failures.first() else {
-            return (EcrAuthStatus::Ok, String::new());
-        };
-        let message = first.message.to_string_lossy();
-        let first_text = if first.target.is_empty() {
-            message.into_owned()
-        } else {
-            format!("{}: {message}", first.target.to_string_lossy())
-        };
-        let total = self.logins.len() + self.failures.len();
-        if self.logins.is_empty() && self.failures.len() == 1 {
-            (first.status, message_of(first))
-        } else if self.logins.is_empty() {
-            (
-                first.status,
-                format!(
-                    "all {} registries failed; first: {first_text}",
-                    self.failures.len()
-                ),
-            )
-        } else {
-            (
-                EcrAuthStatus::Partial,
-                format!(
-                    "{} of {total} registries failed; first: {first_text}",
-                    self.failures.len()
-                ),
-            )
-        }
-    }
 }
 
-fn message_of(failure: &CFailure) -> String {
-    failure.message.to_string_lossy().into_owned()
+/// The call's status and message: OK, PARTIAL, or (every registry failed) the first
+/// failure's status.
+pub(crate) fn summary(fetched: &Fetched) -> (EcrAuthStatus, String) {
+    let Some(first) = fetched.failures.first() else {
+        return (EcrAuthStatus::Ok, String::new());
+    };
+    let status = first.error.kind().into();
+    let failed = fetched.failures.len();
+    let first_text = match first.target.as_str() {
+        "" => first.error.message().to_owned(),
+        target => format!("{target}: {}", first.error.message()),
+    };
+    match (fetched.logins.is_empty(), failed) {
+        (true, 1) => (status, first.error.message().to_owned()),
+        (true, _) => (
+            status,
+            format!("all {failed} registries failed; first: {first_text}"),
+        ),
+        (false, _) => (
+            EcrAuthStatus::Partial,
+            format!(
+                "{failed} of {} registries failed; first: {first_text}",
+                fetched.logins.len() + failed
+            ),
+        ),
+    }
 }
 
 /// Runs `read` on the result, or returns `fallback` for NULL or a panic.
