@@ -297,6 +297,8 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         @{ Value = 'http://user:pw@[::1'; Shown = 'http://***@[::1' }
         @{ Value = 'ftp://admin:hunter2@127.0.0.1/'; Shown = 'ftp://***@127.0.0.1/' }
         @{ Value = 'user:hunter2@host'; Shown = '***@host' }
+        @{ Value = 'http://user:hunter2/x@[::1'; Shown = 'http://***@[::1' }
+        @{ Value = 'http://user:hunter2#x@[::1'; Shown = 'http://***@[::1' }
     ) {
         $failure = $null
         try { Connect-EcrRegistry AKID secret -EndpointUrl $Value -WhatIf } catch { $failure = $_ }

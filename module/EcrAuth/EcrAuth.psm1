@@ -37,6 +37,14 @@ function Import-EcrPrivate {
 }
 $script:EcrLoaded = @{}
 
+function Get-EcrRedactedUrl {
+    # A URL for messages, never with its user:password@ part, also when it does not parse. As
+    # the native library does: everything between the scheme and the last '@' goes (a password
+    # may hold '/', '?' or '#'; a path with an '@' is over-redacted instead).
+    param([string] $Url)
+    $Url -replace '^([^:/?#]*://)?.*@', '$1***@'
+}
+
 function Get-EcrCompletion {
     # Tab completion of -Region (known regions), -ProfileName (the AWS files' profiles) and
     # -Registry (the registries EcrAuth logged in). The parameters' ArgumentCompleter script
@@ -450,8 +458,7 @@ function Connect-EcrRegistry {
         [ValidateScript({
                 $uri = $null
                 if ([System.Uri]::TryCreate($_, 'Absolute', [ref]$uri) -and ($uri.Scheme -eq 'http' -or $uri.Scheme -eq 'https')) { return $true }
-                # Never echo a user:password@ part, even of a malformed URL.
-                throw "'$($_ -replace '^([^:/?#]*://)?[^/?#]*@', '$1***@')' is not an http(s) URL; expected something like https://api.ecr.us-east-1.amazonaws.com."
+                throw "'$(Get-EcrRedactedUrl $_)' is not an http(s) URL; expected something like https://api.ecr.us-east-1.amazonaws.com."
             })]
         [string] $EndpointUrl,
 
@@ -675,8 +682,7 @@ function Get-EcrLoginPassword {
         [ValidateScript({
                 $uri = $null
                 if ([System.Uri]::TryCreate($_, 'Absolute', [ref]$uri) -and ($uri.Scheme -eq 'http' -or $uri.Scheme -eq 'https')) { return $true }
-                # Never echo a user:password@ part, even of a malformed URL.
-                throw "'$($_ -replace '^([^:/?#]*://)?[^/?#]*@', '$1***@')' is not an http(s) URL; expected something like https://api.ecr.us-east-1.amazonaws.com."
+                throw "'$(Get-EcrRedactedUrl $_)' is not an http(s) URL; expected something like https://api.ecr.us-east-1.amazonaws.com."
             })]
         [string] $EndpointUrl,
 

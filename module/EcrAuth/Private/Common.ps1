@@ -141,7 +141,7 @@ function script:Get-EcrEndpointText {
     # An endpoint URL for messages: never its user:password@ part.
     param([string] $Url)
     if (-not $Url) { return 'the regional default' }
-    $Url -replace '^([^:/?#]*://)?[^/?#]*@', '$1***@'
+    Get-EcrRedactedUrl $Url
 }
 
 function script:Get-EcrInformationTag {
