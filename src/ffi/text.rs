@@ -1,34 +1,22 @@
 //! C strings in, messages out.
 
-use super::status::{EcrAuthStatus, Failure, null_pointer};
+use super::status::{EcrAuthStatus, Failure};
 use std::ffi::{CStr, c_char};
 
-/// A required C string argument, as `&str`.
+/// An optional C string argument: NULL means absent.
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string valid for `'a`.
-pub(crate) unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failure> {
+pub(crate) unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
     if ptr.is_null() {
-        return Err(null_pointer(name));
+        return Ok(None);
     }
     // SAFETY: non-null, and the caller promises a NUL-terminated string.
     let bytes = unsafe { CStr::from_ptr(ptr) };
     bytes
         .to_str()
+        .map(Some)
         .map_err(|_| (EcrAuthStatus::InvalidUtf8, format!("{name} is not valid UTF-8")))
-}
-
-/// An optional C string argument: NULL means absent.
-///
-/// # Safety
-/// As for [`required_str`].
-pub(crate) unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
-    if ptr.is_null() {
-        Ok(None)
-    } else {
-        // SAFETY: forwarded from the caller.
-        unsafe { required_str(ptr, name) }.map(Some)
-    }
 }
 
 /// Copies `message` into `buf` (NUL-terminated, cut at a character boundary).
