@@ -71,7 +71,8 @@ pub(crate) async fn load_config(request: &FetchRequest) -> Result<Loaded> {
         .connect_timeout(request.timeout.min(Duration::from_secs(10)))
         .operation_timeout(request.timeout)
         .build();
-    // Any http:// endpoint in play (option, AWS_ENDPOINT_URL*, profile) selects the HTTP proxy.
+    // An http:// endpoint (option or AWS_ENDPOINT_URL*) selects the HTTP proxy; a profile's
+    // endpoint_url is not known before loading and gets the HTTPS one.
     let endpoint_is_http = request
         .endpoint_url
         .as_deref()
