@@ -71,11 +71,7 @@ function Invoke-Build {
         Invoke-Native cargo @('test', '--locked', '--test', 'header')
         $staged = Get-StagedLibraryPath
         $built = Join-Path (Join-Path (Get-CargoTargetDirectory) 'release') $staged.File
-        $null = New-Item -ItemType Directory -Force -Path (Split-Path $staged.Path)
-        # Replace rather than overwrite: a shell that loaded the old library keeps its copy.
-        $temporary = "$($staged.Path).new"
-        Copy-Item -LiteralPath $built -Destination $temporary -Force
-        Move-Item -LiteralPath $temporary -Destination $staged.Path -Force
+        Copy-StagedLibrary -From $built -To $staged.Path
         $size = (Get-Item -LiteralPath $staged.Path).Length
         Write-Host ("Staged {0} ({1:N2} MB)" -f $staged.Path, ($size / 1MB)) -ForegroundColor Green
     }
