@@ -56,7 +56,7 @@ function Get-CargoTargetDirectory {
 function Get-StagedLibraryPath {
     # Reuse the module's own platform logic so build and runtime agree on the path.
     . (Join-Path $ModuleSource 'Private/Common.ps1')
-    $rid = Get-EcrRuntimeId
+    $rid = Get-EcrRuntimeId -Platform $(if ($IsWindows) { 'Windows' } elseif ($IsMacOS) { 'MacOS' } else { 'Linux' })
     $file = Get-EcrNativeLibraryName $rid
     [pscustomobject]@{ Rid = $rid; File = $file; Path = Join-Path (Join-Path $ModuleSource $rid) $file }
 }

@@ -598,6 +598,28 @@ Describe 'Output streams and standard input' -Tag Integration {
         ($bytes -join ',') | Should -Be ([Text.Encoding]::UTF8.GetBytes($Password) -join ',')
     }
 
+    It 'given the command line Windows PowerShell 5.1 builds (no ArgumentList), the client gets the same argv' {
+        # .NET Core passes ArgumentList; .NET Framework has only Arguments, quoted by EcrAuth.
+        $bin = Use-FakeClients
+        $null = New-DockerConfig
+        $module = Get-Module EcrAuth
+        & $module { Import-EcrPrivate 'Client'; $script:EcrHasArgumentList = $false }
+        try { Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null }
+        finally { & $module { $script:EcrHasArgumentList = $true } }
+        Get-Content (Join-Path $bin 'docker.calls.args') | Should -Be "login --username AWS --password-stdin $($Registry.Host)"
+    }
+
+    It 'given an argument <Case>, ConvertTo-EcrArgument quotes it as the Windows parser splits it' -TestCases @(
+        @{ Case = 'plain'; Value = 'login'; Expected = 'login' }
+        @{ Case = 'with a space'; Value = 'a b'; Expected = '"a b"' }
+        @{ Case = 'with a quote'; Value = 'a"b'; Expected = '"a\"b"' }
+        @{ Case = 'ending in a backslash'; Value = 'a b\'; Expected = '"a b\\"' }
+        @{ Case = 'empty'; Value = ''; Expected = '""' }
+    ) {
+        param($Value, $Expected)
+        & (Get-Module EcrAuth) { Import-EcrPrivate 'Client'; ConvertTo-EcrArgument $args[0] } $Value | Should -BeExactly $Expected
+    }
+
     It 'given a login, "Login Succeeded" is an information record tagged EcrAuth/ClientOutput/docker, shown by default' {
         $null = New-DockerConfig
         $records = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>&1

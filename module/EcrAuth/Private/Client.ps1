@@ -33,6 +33,10 @@ function script:Get-EcrClientArgument {
     foreach ($part in $script:EcrClientForms[$Client][$Action]) { $part -f $Registry, $Username }
 }
 
+# .NET Core 2.1+ passes arguments as a list (ArgumentList), quoting them itself; Windows
+# PowerShell 5.1 gets one command line quoted by ConvertTo-EcrArgument.
+$script:EcrHasArgumentList = $null -ne [System.Diagnostics.ProcessStartInfo].GetProperty('ArgumentList')
+
 function script:ConvertTo-EcrArgument {
     # Quote for Windows' command-line parser (also what .NET uses to split on Unix).
     param([string] $Value)
@@ -45,7 +49,8 @@ function script:Start-EcrProcess {
     param([string] $ClientPath, [string[]] $Arguments)
     $info = [System.Diagnostics.ProcessStartInfo]::new()
     $info.FileName = $ClientPath
-    $info.Arguments = @(foreach ($argument in $Arguments) { ConvertTo-EcrArgument $argument }) -join ' '
+    if ($script:EcrHasArgumentList) { foreach ($argument in $Arguments) { $info.ArgumentList.Add($argument) } }
+    else { $info.Arguments = @(foreach ($argument in $Arguments) { ConvertTo-EcrArgument $argument }) -join ' ' }
     $info.UseShellExecute = $false
     $info.CreateNoWindow = $true
     $info.RedirectStandardInput = $true

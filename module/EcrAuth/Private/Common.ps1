@@ -53,23 +53,17 @@ function script:New-EcrClientNotFoundRecord {
         -Category ObjectNotFound -ExceptionType ([System.Management.Automation.CommandNotFoundException]) -Target $Name
 }
 
-function script:Get-EcrPlatform {
-    # $IsWindows/$IsMacOS do not exist on Windows PowerShell 5.1 (which only runs on Windows).
-    if ($PSVersionTable.PSEdition -ne 'Core' -or $IsWindows) { 'Windows' } elseif ($IsMacOS) { 'MacOS' } else { 'Linux' }
-}
-
-function script:Test-EcrWindows { (Get-EcrPlatform) -eq 'Windows' }
-
 function script:Get-EcrRuntimeId {
     # The process's architecture (not the OS's: x64 pwsh under Rosetta or Windows-on-ARM emulation
     # needs the x64 library). RuntimeInformation exists on .NET Framework 4.7.1+ and every .NET Core.
+    param([string] $Platform = $script:EcrPlatform)
     $arch = $null
     $type = 'System.Runtime.InteropServices.RuntimeInformation' -as [type]
     if ($type) { $arch = $type::ProcessArchitecture.ToString().ToLowerInvariant() }
     if (-not $arch) {
         $arch = switch ($env:PROCESSOR_ARCHITECTURE) { 'ARM64' { 'arm64' } 'x86' { 'x86' } default { 'x64' } }
     }
-    $os = switch (Get-EcrPlatform) { 'Windows' { 'win' } 'MacOS' { 'osx' } default { 'linux' } }
+    $os = switch ($Platform) { 'Windows' { 'win' } 'MacOS' { 'osx' } default { 'linux' } }
     "$os-$arch"
 }
 

@@ -77,8 +77,14 @@ function script:Read-EcrNativeBytes {
     , $bytes
 }
 
+# .NET Core reads a native UTF-8 string in one call; Windows PowerShell 5.1 goes byte by byte.
+$script:EcrReadsUtf8 = $null -ne [System.Runtime.InteropServices.Marshal].GetMethod('PtrToStringUTF8', [type[]]@([IntPtr]))
+
 function script:Read-EcrNativeString {
+    # Not for passwords (a string cannot be wiped): Read-EcrNativeBytes.
     param([IntPtr] $Pointer)
+    if ($Pointer -eq [IntPtr]::Zero) { return '' }
+    if ($script:EcrReadsUtf8) { return [System.Runtime.InteropServices.Marshal]::PtrToStringUTF8($Pointer) }
     [System.Text.Encoding]::UTF8.GetString((Read-EcrNativeBytes $Pointer))
 }
 

@@ -46,7 +46,7 @@ function script:Get-EcrIdentityHash {
 function script:Protect-EcrPath {
     # Owner-only permissions on Unix (Windows: %LOCALAPPDATA% is already per user).
     param([string] $Path, [string] $Mode)
-    if (Test-EcrWindows) { return }
+    if ($script:EcrPlatform -eq 'Windows') { return }
     # File.SetUnixFileMode needs .NET 7+ (PowerShell 7.3 and later); older ones use chmod.
     $modeType = 'System.IO.UnixFileMode' -as [type]
     if ($modeType) { [System.IO.File]::SetUnixFileMode($Path, [Enum]::ToObject($modeType, [Convert]::ToInt32($Mode, 8))) }
