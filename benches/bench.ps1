@@ -173,11 +173,13 @@ function Measure-Profile($Stack) {
         foreach ($case in $cases.Keys) {
             Remove-Item -LiteralPath $results -ErrorAction SilentlyContinue
             Set-Content -LiteralPath (Join-Path $profileDir 'Microsoft.PowerShell_profile.ps1') -Value @"
+`$jit = [System.Runtime.JitInfo]::GetCompilationTime(`$true)
 `$w = [Diagnostics.Stopwatch]::StartNew()
 $($cases[$case])
 `$w.Stop()
+`$jit = ([System.Runtime.JitInfo]::GetCompilationTime(`$true) - `$jit).TotalMilliseconds
 `$loaded = @('Microsoft.PowerShell.Utility', 'Microsoft.PowerShell.Management', 'Microsoft.PowerShell.Security' | Where-Object { Get-Module `$_ }) -join '+'
-[IO.File]::AppendAllText('$results', [string]`$w.Elapsed.TotalMilliseconds + ' ' + `$loaded + "``n")
+[IO.File]::AppendAllText('$results', [string]`$w.Elapsed.TotalMilliseconds + ' ' + [string]`$jit + ' ' + `$loaded + "``n")
 [Environment]::Exit(0)
 "@
             $shells[$case] = foreach ($i in 1..$Iterations) {
@@ -187,9 +189,11 @@ $($cases[$case])
             }
             $lines = @(Get-Content -LiteralPath $results)
             if ($cases[$case]) {
-                $loaded = @($lines | ForEach-Object { ($_ -split ' ', 2)[1] } | Where-Object { $_ } | Select-Object -Unique)
+                $loaded = @($lines | ForEach-Object { ($_ -split ' ', 3)[2] } | Where-Object { $_ } | Select-Object -Unique)
                 $note = if ($loaded) { "loaded $($loaded -join ', ')" } else { 'no Utility/Management/Security module loaded' }
-                Add-Row 'Import-Module EcrAuth; Auth-ECR (login valid), in $PROFILE' @($lines | ForEach-Object { [double]($_ -split ' ')[0] }) '' "in-process; $note"
+                # The JIT share: what an engine precompiled (ReadyToRun installer builds, NGEN'd 5.1) would not pay.
+                $jit = Get-Median @($lines | ForEach-Object { [double]($_ -split ' ')[1] })
+                Add-Row 'Import-Module EcrAuth; Auth-ECR (login valid), in $PROFILE' @($lines | ForEach-Object { [double]($_ -split ' ')[0] }) '' ("in-process; of it, JIT on this thread {0:N0} ms; $note" -f $jit)
             }
         }
         $requests = @(Get-MockEcrRequest $Stack.Ecr).Count - $before
