@@ -218,6 +218,46 @@ function Restore-Environment {
     foreach ($name in $Previous.Keys) { Set-EnvironmentValue $name $Previous[$name] }
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
+function Get-NativeLibraryFact {
+    <# A native library's file format and machine from its own headers (PE32+ or ELF64; x86-64 or
+       AArch64), its exported function names and the libraries it needs (objdump for PE, readelf
+       for ELF). #>
+    param([Parameter(Mandatory)] [string] $Path)
+    $bytes = [System.IO.File]::ReadAllBytes($Path)
+    $machines = @{ 0x8664 = 'x86-64'; 0xAA64 = 'AArch64'; 0x3E = 'x86-64'; 0xB7 = 'AArch64' }
+    if ($bytes[0] -eq 0x4D -and $bytes[1] -eq 0x5A) {
+        $pe = [BitConverter]::ToInt32($bytes, 0x3C)
+        if ([BitConverter]::ToUInt32($bytes, $pe) -ne 0x4550) { throw "$Path has an MZ header but no PE signature" }
+        $optional = [BitConverter]::ToUInt16($bytes, $pe + 24)
+        $format = if ($optional -eq 0x20B) { 'PE32+' } else { 'PE32' }
+        $machine = $machines[[int][BitConverter]::ToUInt16($bytes, $pe + 4)]
+        $objdump = Get-RequiredCommand 'x86_64-w64-mingw32-objdump' 'install it with: apt-get install binutils-mingw-w64-x86-64'
+        # The export table lists "[ordinal] name" lines.
+        $dump = @(& $objdump -p $Path)
+        $exports = @($dump | Where-Object { $_ -match '^\s*\[\s*\d+\]\s+(\S+)$' } | ForEach-Object { $Matches[1] })
+        $imports = @($dump | Where-Object { $_ -match '^\s*DLL Name:\s+(\S+)' } | ForEach-Object { $Matches[1].ToLowerInvariant() })
+    }
+    elseif ($bytes[0] -eq 0x7F -and $bytes[1] -eq 0x45 -and $bytes[2] -eq 0x4C -and $bytes[3] -eq 0x46) {
+        $format = if ($bytes[4] -eq 2) { 'ELF64' } else { 'ELF32' }
+        $machine = $machines[[int][BitConverter]::ToUInt16($bytes, 0x12)]
+        $readelf = Get-RequiredCommand 'readelf' 'install it with: apt-get install binutils'
+        # Defined global functions of the dynamic symbol table.
+        $exports = @(& $readelf --dyn-syms -W $Path | ForEach-Object {
+                $fields = -split $_
+                if ($fields.Count -ge 8 -and $fields[3] -eq 'FUNC' -and $fields[4] -eq 'GLOBAL' -and $fields[6] -ne 'UND') { $fields[7] -replace '@.*$', '' }
+            })
+        $imports = @(& $readelf -d -W $Path | Where-Object { $_ -match '\(NEEDED\).*\[(.+)\]' } | ForEach-Object { $Matches[1] })
+    }
+    else { throw "$Path is neither a PE nor an ELF file" }
+    [pscustomobject]@{ Path = $Path; Format = $format; Machine = $machine; Exports = $exports; Imports = $imports; Size = $bytes.Length }
+}
+
+function Get-BoundNativeFunction {
+    <# The native functions the module binds (Private/Native.ps1's P/Invoke signatures). #>
+    $native = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'module/EcrAuth/Private/Native.ps1'
+    @([regex]::Matches([System.IO.File]::ReadAllText($native), '(?m)^\s+(ecr_auth_\w+)\s+= @\(') | ForEach-Object { $_.Groups[1].Value })
+}
+
+Export-ModuleMember -Function Get-NativeLibraryFact, Get-BoundNativeFunction, Get-RequiredCommand, Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
     Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Invoke-WithCommandLineWatch, Use-IsolatedAwsEnvironment,
     Restore-Environment

@@ -1,0 +1,186 @@
+# Each library EcrAuth ships, run on its own platform: win-x64 under Wine, linux-arm64 under
+# qemu-user, each against the mock ECR endpoint on 127.0.0.1 through the C header. The libraries
+# come from `build.ps1 Cross`. A plain `build.ps1 Test` has none and skips these tests;
+# `build.ps1 Test -AllPlatforms` (what .ci/run runs) builds them first and sets
+# ECRAUTH_TEST_ALL_PLATFORMS=1, which makes a missing library or tool a failure instead.
+
+BeforeDiscovery {
+    $root = Split-Path -Parent $PSScriptRoot
+    $required = $env:ECRAUTH_TEST_ALL_PLATFORMS -eq '1'
+    $script:SkipWindows = -not $required -and -not (Test-Path (Join-Path $root 'module/EcrAuth/win-x64/ecr_auth.dll'))
+    $script:SkipArm64 = -not $required -and -not (Test-Path (Join-Path $root 'module/EcrAuth/linux-arm64/libecr_auth.so'))
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'support/EcrTestStack.psm1') -Force
+    $script:Root = Split-Path -Parent $PSScriptRoot
+    $script:Include = Join-Path $Root 'include'
+    $script:Work = New-TestDirectory
+    $script:PreviousAws = Use-IsolatedAwsEnvironment -Directory $Work
+    $script:Password = 'pw-' + [guid]::NewGuid().ToString('n')
+    $script:Proxy = 'https://123456789012.dkr.ecr.us-west-2.amazonaws.com'
+    $script:Http = Start-MockEcr -ProxyEndpoint $Proxy -Password $Password
+
+    # A private CA and a certificate for 127.0.0.1 signed by it, for the HTTPS runs.
+    $script:Tls = Join-Path $Work 'tls'
+    $null = New-Item -ItemType Directory -Path $Tls
+    Push-Location $Tls
+    try {
+        & openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj '/CN=EcrAuth platform test CA' -keyout ca.key -out ca.pem 2>$null
+        & openssl x509 -in ca.pem -outform der -out ca.der
+        & openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout key.pem -out server.csr 2>$null
+        Set-Content server.ext "subjectAltName=IP:127.0.0.1`nbasicConstraints=CA:FALSE`nextendedKeyUsage=serverAuth"
+        & openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile server.ext -out cert.pem 2>$null
+    }
+    finally { Pop-Location }
+    $script:Https = Start-MockEcr -ProxyEndpoint $Proxy -Password $Password -TlsCertificate (Join-Path $Tls 'cert.pem') -TlsKey (Join-Path $Tls 'key.pem')
+
+    function script:Invoke-Compiler {
+        param([string] $Compiler, [string[]] $Arguments)
+        $output = & (Get-RequiredCommand $Compiler "install the cross packages: pwsh ./build.ps1 Cross") @Arguments 2>&1
+        if ($LASTEXITCODE) { throw "$Compiler failed: $($output -join "`n")" }
+    }
+
+    function script:Invoke-Captured {
+        # Runs a program; returns its exit code and output lines (stdout and stderr).
+        param([string] $FilePath, [string[]] $Arguments)
+        $output = @(& $FilePath @Arguments 2>&1 | ForEach-Object { "$_" })
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output; Text = $output -join "`n" }
+    }
+}
+
+AfterAll {
+    Stop-TestProcess $Http
+    Stop-TestProcess $Https
+    Restore-Environment $PreviousAws
+    Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'win-x64 under Wine' -Tag Platforms -Skip:$SkipWindows {
+    BeforeAll {
+        $script:Wine = '/usr/lib/wine/wine64'   # Debian's wine64 package; not on PATH
+        if (-not (Test-Path $Wine)) { throw 'Wine is missing: apt-get install wine64 wine (or pwsh ./build.ps1 Cross)' }
+        $script:Bin = Join-Path $Work 'win'
+        $null = New-Item -ItemType Directory -Path $Bin
+        # Next to the programs: the Windows loader looks in the program's own folder first.
+        Copy-Item (Join-Path $Root 'module/EcrAuth/win-x64/ecr_auth.dll') $Bin
+        $flags = @('-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', "-I$Include", "-L$Bin", '-l:ecr_auth.dll')
+        Invoke-Compiler x86_64-w64-mingw32-gcc (@('-o', (Join-Path $Bin 'smoke.exe'), (Join-Path $Root 'tests/c/ecr_auth_smoke.c')) + $flags)
+        Invoke-Compiler x86_64-w64-mingw32-gcc (@('-o', (Join-Path $Bin 'fetch_one.exe'), (Join-Path $Root 'tests/c/ecr_auth_fetch_one.c')) + $flags)
+        Invoke-Compiler x86_64-w64-mingw32-gcc @('-O1', '-o', (Join-Path $Bin 'add_root_ca.exe'), (Join-Path $Root 'tests/windows/add_root_ca.c'), '-lcrypt32')
+
+        # A fresh Wine prefix (its own registry, so its own certificate stores) for this run.
+        $script:SavedWine = @{}
+        foreach ($name in 'WINEPREFIX', 'WINEDEBUG', 'WINEDLLOVERRIDES', 'AWS_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR') {
+            $SavedWine[$name] = [Environment]::GetEnvironmentVariable($name)
+        }
+        $env:WINEPREFIX = Join-Path $Work 'wineprefix'
+        $env:WINEDEBUG = '-all'
+        $env:WINEDLLOVERRIDES = 'mscoree,mshtml='   # no Mono/Gecko install prompt
+        # Wine hands the host's environment to Windows programs: these would replace the store.
+        foreach ($name in 'AWS_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR') { Remove-Item "env:$name" -ErrorAction SilentlyContinue }
+        $null = & $Wine cmd /c exit 2>&1
+        # Wine 8 has no bcryptprimitives.dll, which Rust's std imports (ProcessPrng); Windows 10+
+        # has it. A test-only stand-in built from tests/windows/processprng.c fills the gap.
+        $system32 = Join-Path $env:WINEPREFIX 'drive_c/windows/system32'
+        if (-not (Test-Path (Join-Path $system32 'bcryptprimitives.dll'))) {
+            Invoke-Compiler x86_64-w64-mingw32-gcc @('-shared', '-O1', '-o', (Join-Path $system32 'bcryptprimitives.dll'), (Join-Path $Root 'tests/windows/processprng.c'), '-ladvapi32')
+        }
+        $env:ECR_AUTH_EXPECT_PASSWORD = $Password
+        $script:WindowsCa = 'Z:' + (Join-Path $Tls 'ca.pem').Replace('/', '\')
+    }
+    AfterAll {
+        Remove-Item env:ECR_AUTH_EXPECT_PASSWORD -ErrorAction SilentlyContinue
+        if ($env:WINEPREFIX) { $null = & '/usr/lib/wine/wineserver' -k 2>&1 }
+        foreach ($name in $SavedWine.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedWine[$name]) }
+    }
+
+    It 'given the DLL, it is PE32+ x86-64, exports every function the module binds and imports only Windows DLLs' {
+        $facts = Get-NativeLibraryFact (Join-Path $Bin 'ecr_auth.dll')
+        $facts.Format | Should -Be 'PE32+'
+        $facts.Machine | Should -Be 'x86-64'
+        foreach ($name in Get-BoundNativeFunction) { $facts.Exports | Should -Contain $name }
+        # Every one ships with Windows 10 / Server 2016 and later; no MinGW runtime DLL.
+        $system = 'kernel32.dll', 'ntdll.dll', 'msvcrt.dll', 'advapi32.dll', 'ws2_32.dll', 'bcrypt.dll', 'bcryptprimitives.dll',
+        'crypt32.dll', 'ncrypt.dll', 'secur32.dll', 'userenv.dll', 'api-ms-win-core-synch-l1-2-0.dll'
+        foreach ($name in $facts.Imports) { $system | Should -Contain $name }
+        $facts.Size | Should -BeLessOrEqual 6MB
+    }
+
+    It 'given the C smoke program (every entry point, both fetch styles), it passes over HTTP' {
+        $before = @(Get-MockEcrRequest $Http).Count
+        $run = Invoke-Captured $Wine @((Join-Path $Bin 'smoke.exe'), $Http.Uri, '3')
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Output[-1] | Should -Be 'ok'
+        @(Get-MockEcrRequest $Http).Count - $before | Should -Be 6
+    }
+
+    It 'given HTTPS with AWS_CA_BUNDLE as a Windows path, it fetches' {
+        $env:AWS_CA_BUNDLE = $WindowsCa
+        try { $run = Invoke-Captured $Wine @((Join-Path $Bin 'fetch_one.exe'), $Https.Uri) }
+        finally { Remove-Item env:AWS_CA_BUNDLE }
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Text | Should -Match "^ok 123456789012.dkr.ecr.us-west-2.amazonaws.com AWS password matches"
+    }
+
+    It 'given HTTPS with a CA that is nowhere trusted, it fails clearly as a network error naming the certificate' {
+        $run = Invoke-Captured $Wine @((Join-Path $Bin 'fetch_one.exe'), $Https.Uri)
+        $run.ExitCode | Should -Be 1
+        $run.Text | Should -Match '^status 5: '
+        $run.Text | Should -Match 'certificate|UnknownIssuer'
+    }
+
+    It 'given HTTPS with the CA in the Windows root store (no AWS_CA_BUNDLE), it fetches' {
+        $added = Invoke-Captured $Wine @((Join-Path $Bin 'add_root_ca.exe'), ('Z:' + (Join-Path $Tls 'ca.der').Replace('/', '\')))
+        $added.ExitCode | Should -Be 0 -Because $added.Text
+        $run = Invoke-Captured $Wine @((Join-Path $Bin 'fetch_one.exe'), $Https.Uri)
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Text | Should -Match 'password matches'
+    }
+}
+
+Describe 'linux-arm64 under qemu-user' -Tag Platforms -Skip:$SkipArm64 {
+    BeforeAll {
+        $script:Qemu = Get-RequiredCommand 'qemu-aarch64-static' 'install it with: apt-get install qemu-user-static'
+        $script:Bin = Join-Path $Work 'arm64'
+        $null = New-Item -ItemType Directory -Path $Bin
+        Copy-Item (Join-Path $Root 'module/EcrAuth/linux-arm64/libecr_auth.so') $Bin
+        $flags = @('-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', "-I$Include", "-L$Bin", "-Wl,-rpath,$Bin", '-lecr_auth')
+        Invoke-Compiler aarch64-linux-gnu-gcc (@('-o', (Join-Path $Bin 'smoke'), (Join-Path $Root 'tests/c/ecr_auth_smoke.c')) + $flags)
+        Invoke-Compiler aarch64-linux-gnu-gcc (@('-o', (Join-Path $Bin 'fetch_one'), (Join-Path $Root 'tests/c/ecr_auth_fetch_one.c')) + $flags)
+        # The arm64 loader and libc from Debian's cross packages (libc6-arm64-cross).
+        $script:SavedLdPrefix = $env:QEMU_LD_PREFIX
+        $env:QEMU_LD_PREFIX = '/usr/aarch64-linux-gnu'
+        $env:ECR_AUTH_EXPECT_PASSWORD = $Password
+    }
+    AfterAll {
+        Remove-Item env:ECR_AUTH_EXPECT_PASSWORD -ErrorAction SilentlyContinue
+        Set-Item env:QEMU_LD_PREFIX -Value $SavedLdPrefix -ErrorAction SilentlyContinue
+        if (-not $SavedLdPrefix) { Remove-Item env:QEMU_LD_PREFIX -ErrorAction SilentlyContinue }
+    }
+
+    It 'given the library, it is ELF64 AArch64, exports every function the module binds' {
+        $facts = Get-NativeLibraryFact (Join-Path $Bin 'libecr_auth.so')
+        $facts.Format | Should -Be 'ELF64'
+        $facts.Machine | Should -Be 'AArch64'
+        foreach ($name in Get-BoundNativeFunction) { $facts.Exports | Should -Contain $name }
+        $facts.Size | Should -BeLessOrEqual 6MB
+    }
+
+    It 'given the C smoke program (every entry point, both fetch styles), it passes over HTTP' {
+        $before = @(Get-MockEcrRequest $Http).Count
+        $run = Invoke-Captured $Qemu @((Join-Path $Bin 'smoke'), $Http.Uri, '3')
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Output[-1] | Should -Be 'ok'
+        @(Get-MockEcrRequest $Http).Count - $before | Should -Be 6
+    }
+
+    It 'given HTTPS with a private CA, it fails without the CA bundle and fetches with it' {
+        $run = Invoke-Captured $Qemu @((Join-Path $Bin 'fetch_one'), $Https.Uri)
+        $run.ExitCode | Should -Be 1
+        $run.Text | Should -Match '^status 5: '
+        $run = Invoke-Captured $Qemu @((Join-Path $Bin 'fetch_one'), $Https.Uri, (Join-Path $Tls 'ca.pem'))
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Text | Should -Match 'password matches'
+    }
+}
