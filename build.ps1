@@ -7,9 +7,11 @@ Tasks run in the order given:
   Build    cargo release build, C header check, stage the library into module/EcrAuth/<rid>/
   Cross    (Linux x64) also build and stage win-x64 and linux-arm64 with Debian's Rust 1.96
   Install  Build, then copy the module into your user module path (Import-Module EcrAuth works anywhere)
-  Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed"
+  Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed".
+           With -AllPlatforms: Cross first, and the Windows (Wine) and arm64 (qemu) runs must pass
   Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
-  Package  Build, then a PowerShell Gallery package (out/EcrAuth.<version>.nupkg) with the native library
+  Package  Build, then a PowerShell Gallery package (out/EcrAuth.<version>.nupkg) with every staged
+           native library (all three after Cross: linux-x64, linux-arm64, win-x64)
   Clean    remove build output and staged libraries
 
 .PARAMETER Task
@@ -17,6 +19,10 @@ One or more task names. Defaults to Build.
 
 .PARAMETER Tag
 Pester tags to run in the Test task (default: all).
+
+.PARAMETER AllPlatforms
+Test: also build win-x64 and linux-arm64 (the Cross task, about 25 minutes on 2 cores) and run
+them under Wine and qemu-user; without it those tests are skipped. What CI runs.
 
 .EXAMPLE
 pwsh ./build.ps1 Install, Demo
@@ -31,7 +37,9 @@ param(
     [Parameter(Position = 0, ValueFromRemainingArguments = $true)]
     [string[]] $Task = 'Build',
 
-    [string[]] $Tag
+    [string[]] $Tag,
+
+    [switch] $AllPlatforms
 )
 
 $ErrorActionPreference = 'Stop'
@@ -94,15 +102,32 @@ function Invoke-Install {
     Invoke-Build
     $version = (Import-PowerShellDataFile (Join-Path $ModuleSource 'EcrAuth.psd1')).ModuleVersion
     $destination = Join-Path (Join-Path (Get-UserModuleDirectory) 'EcrAuth') $version
-    if (Test-Path -LiteralPath $destination) { Remove-Item -LiteralPath $destination -Recurse -Force }
+    # Over an existing copy file by file: the script files are overwritten; each native library
+    # goes through Copy-StagedLibrary, since a running shell may hold the old one (on Windows it
+    # could be neither deleted nor overwritten).
     $null = New-Item -ItemType Directory -Force -Path $destination
-    Copy-Item -Path (Join-Path $ModuleSource '*') -Destination $destination -Recurse -Force
+    foreach ($item in Get-ChildItem -LiteralPath $ModuleSource -Recurse -File) {
+        $relative = $item.FullName.Substring($ModuleSource.Length + 1)
+        $target = Join-Path $destination $relative
+        if ($relative -match '^(win|linux|osx)-[^\\/]+[\\/]') {
+            if ($item.Name -notmatch '\.(old|new)$') { Copy-StagedLibrary -From $item.FullName -To $target }
+        }
+        else {
+            $null = New-Item -ItemType Directory -Force -Path (Split-Path $target)
+            Copy-Item -LiteralPath $item.FullName -Destination $target -Force
+        }
+    }
     Write-Host "Installed EcrAuth $version to $destination" -ForegroundColor Green
     Write-Host 'Add this line to your $PROFILE to have Auth-ECR in every new shell:'
     Write-Host '    Import-Module EcrAuth'
 }
 
 function Invoke-Test {
+    if ($AllPlatforms) {
+        Invoke-Cross
+        # tests/EcrAuth.Platforms.Tests.ps1: a missing library or tool is then a failure, not a skip.
+        $env:ECRAUTH_TEST_ALL_PLATFORMS = '1'
+    }
     Push-Location $Root
     try {
         Invoke-Native cargo @('fmt', '--check')
@@ -298,12 +323,26 @@ function Invoke-Cross {
 }
 
 function Copy-StagedLibrary {
-    # Copy, then rename over the old file: a shell that loaded the old library keeps its copy.
+    # Puts a native library in place without writing into the old file, which a shell may have
+    # loaded (every shell with `Import-Module EcrAuth` in its $PROFILE, once it logged in). Unix:
+    # rename over it; the shell keeps its mapped copy. Windows cannot replace or delete a loaded
+    # DLL but can rename it: the old one moves aside as <name>.<id>.old, removed by a later
+    # build or install once no process holds it.
     param([string] $From, [string] $To)
-    $null = New-Item -ItemType Directory -Force -Path (Split-Path $To)
+    $folder = Split-Path $To
+    $null = New-Item -ItemType Directory -Force -Path $folder
     $temporary = "$To.new"
     Copy-Item -LiteralPath $From -Destination $temporary -Force
+    $onWindows = ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows
+    if ($onWindows -and (Test-Path -LiteralPath $To)) {
+        $aside = '{0}.{1}.old' -f $To, [guid]::NewGuid().ToString('n').Substring(0, 8)
+        Move-Item -LiteralPath $To -Destination $aside
+    }
     Move-Item -LiteralPath $temporary -Destination $To -Force
+    foreach ($old in Get-ChildItem -LiteralPath $folder -Filter "$(Split-Path -Leaf $To).*.old" -ErrorAction SilentlyContinue) {
+        try { Remove-Item -LiteralPath $old.FullName -Force -ErrorAction Stop }
+        catch { Write-Host "Kept $($old.Name): a shell still has it loaded. Close the old shells; the next build or install removes it." }
+    }
 }
 
 function Invoke-Package {
@@ -313,6 +352,12 @@ function Invoke-Package {
     if (Test-Path -LiteralPath $stage) { Remove-Item -LiteralPath $stage -Recurse -Force }
     $null = New-Item -ItemType Directory -Force -Path $stage
     Copy-Item -Path (Join-Path $ModuleSource '*') -Destination $stage -Recurse -Force
+    # Libraries moved aside or half-copied by Copy-StagedLibrary are not shipped.
+    Get-ChildItem -LiteralPath $stage -Recurse -File | Where-Object { $_.Name -match '\.(old|new)$' } | Remove-Item -Force
+    $platforms = @(Get-ChildItem -LiteralPath $stage -Directory | Where-Object { $_.Name -match '^(win|linux|osx)-' } | ForEach-Object Name)
+    Write-Host "Native libraries in the package: $($platforms -join ', ')"
+    $missing = @('linux-x64', 'linux-arm64', 'win-x64' | Where-Object { $platforms -notcontains $_ })
+    if ($missing) { Write-Warning "The package has no library for $($missing -join ', '): run pwsh ./build.ps1 Cross, Package (Linux x64) to include them." }
     $version = (Import-PowerShellDataFile (Join-Path $stage 'EcrAuth.psd1')).ModuleVersion
     $package = Join-Path $out "EcrAuth.$version.nupkg"
     Remove-Item -LiteralPath $package -Force -ErrorAction SilentlyContinue

@@ -59,6 +59,58 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
         $result[-2] | Should -Be '4' -Because 'the installed help (comment-based) shows the four parameter sets'
         $result[-1] | Should -Be $Registry.Host
         Test-Path (Join-Path $result[-3] 'linux-x64/libecr_auth.so') | Should -BeTrue
+        # Each platform's library in the installed copy: its format, its machine, every function
+        # the module binds. All three when the cross builds ran (build.ps1 Test -AllPlatforms).
+        $expected = @(
+            @{ Rid = 'linux-x64'; File = 'libecr_auth.so'; Format = 'ELF64'; Machine = 'x86-64' }
+            @{ Rid = 'linux-arm64'; File = 'libecr_auth.so'; Format = 'ELF64'; Machine = 'AArch64' }
+            @{ Rid = 'win-x64'; File = 'ecr_auth.dll'; Format = 'PE32+'; Machine = 'x86-64' }
+        )
+        foreach ($platform in $expected) {
+            $path = Join-Path $result[-3] "$($platform.Rid)/$($platform.File)"
+            if (-not (Test-Path $path) -and $env:ECRAUTH_TEST_ALL_PLATFORMS -ne '1') { continue }
+            $facts = Get-NativeLibraryFact $path
+            "$($platform.Rid): $($facts.Format) $($facts.Machine)" | Should -Be "$($platform.Rid): $($platform.Format) $($platform.Machine)"
+            foreach ($name in Get-BoundNativeFunction) { $facts.Exports | Should -Contain $name -Because "$($platform.Rid) must export it" }
+            $facts.Size | Should -BeLessOrEqual 6MB
+        }
+        @(Get-ChildItem -Recurse -File $result[-3] | Where-Object { $_.Name -match '\.(old|new)$' }).Count | Should -Be 0
         (Get-Content -Raw (Join-Path $docker 'config.json')) | Should -Match ([regex]::Escape($Registry.Host))
+    }
+    It 'given a shell that loaded the installed library, Install again puts the new one in place by rename and that shell keeps working' {
+        # Windows cannot overwrite or delete a loaded DLL (Copy-StagedLibrary moves it aside there);
+        # here the check is that the file is replaced, never written into: a new inode.
+        $home2 = Join-Path $Work 'install-home'
+        $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; HOME = $env:HOME; RUSTUP_HOME = $env:RUSTUP_HOME; CARGO_HOME = $env:CARGO_HOME }
+        $holder = $null
+        try {
+            # Install builds first: rustup and cargo keep their homes under the real HOME.
+            if (-not $env:RUSTUP_HOME) { $env:RUSTUP_HOME = Join-Path $HOME '.rustup' }
+            if (-not $env:CARGO_HOME) { $env:CARGO_HOME = Join-Path $HOME '.cargo' }
+            $env:HOME = $home2
+            $env:XDG_DATA_HOME = Join-Path $home2 '.local/share'
+            $output = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build.ps1') Install 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+            $version = (Import-PowerShellDataFile (Join-Path $Root 'module/EcrAuth/EcrAuth.psd1')).ModuleVersion
+            $library = Join-Path $env:XDG_DATA_HOME "powershell/Modules/EcrAuth/$version/linux-x64/libecr_auth.so"
+            $before = (& stat -c %i $library)
+            $signal = Join-Path $Work 'install-signal'
+            $log = Join-Path $Work 'holder.log'
+            $script = "Import-Module EcrAuth; Get-EcrLoginPassword AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)'; " +
+                "while (-not (Test-Path '$signal')) { Start-Sleep -Milliseconds 100 }; Get-EcrLoginPassword AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)'"
+            $holder = Start-Process -FilePath $Pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', $script) -PassThru -RedirectStandardOutput $log
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while (-not ((Test-Path $log) -and (Get-Content $log -Raw) -match $Password) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $output = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build.ps1') Install 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+            (& stat -c %i $library) | Should -Not -Be $before
+            $null = New-Item -ItemType File -Path $signal
+            $holder.WaitForExit(30000) | Should -BeTrue
+            @(Get-Content $log | Where-Object { $_ -eq $Password }).Count | Should -Be 2
+        }
+        finally {
+            if ($holder -and -not $holder.HasExited) { $holder.Kill() }
+            foreach ($name in $previous.Keys) { [Environment]::SetEnvironmentVariable($name, $previous[$name]) }
+        }
     }
 }

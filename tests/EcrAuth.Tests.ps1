@@ -10,6 +10,23 @@ BeforeAll {
 }
 
 Describe 'EcrAuth module' -Tag Unit {
+    It 'given a platform the package has no library for (<RuntimeId>), the error names what it has and what to do' -TestCases @(
+        @{ RuntimeId = 'win-arm64'; Advice = 'x64 PowerShell.*pwsh ./build.ps1 Build' }
+        @{ RuntimeId = 'win-x86'; Advice = '64-bit PowerShell' }
+        @{ RuntimeId = 'osx-arm64'; Advice = 'pwsh ./build.ps1 Build' }
+    ) {
+        param($RuntimeId, $Advice)
+        $record = & (Get-Module EcrAuth) {
+            Import-EcrPrivate 'Common', 'Native'
+            try { Get-EcrNativeLibraryPath $args[0] } catch { $_ }
+        } $RuntimeId
+        $record.FullyQualifiedErrorId | Should -Be 'EcrAuth.NativeLibraryMissing'
+        $record.CategoryInfo.Category | Should -Be 'NotInstalled'
+        $record.Exception.Message | Should -Match "no native library for this platform, $RuntimeId"
+        $record.Exception.Message | Should -Match 'this copy has libraries for: .*linux-x64'
+        $record.Exception.Message | Should -Match $Advice
+    }
+
     It 'given the manifest, Test-ModuleManifest accepts it' {
         $info = Test-ModuleManifest -Path $Manifest
         $info.Name | Should -Be 'EcrAuth'

@@ -19,14 +19,24 @@ $script:EcrOption = @{
 $script:EcrEnvironmentNames = '^(AWS_.*|HOME|USERPROFILE|HOMEDRIVE|HOMEPATH|(HTTPS?|NO|ALL)_PROXY)$'
 
 function script:Get-EcrNativeLibraryPath {
-    $rid = Get-EcrRuntimeId
-    $path = [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName($PSScriptRoot), $rid, (Get-EcrNativeLibraryName $rid))
-    if (-not [System.IO.File]::Exists($path)) {
-        throw (New-EcrErrorRecord -Message ("EcrAuth's native library for $rid was not found at '$path'. " +
-                'Build and stage it with: pwsh ./build.ps1 Build') -ErrorId 'NativeLibraryMissing' `
-                -Category ObjectNotFound -ExceptionType ([System.IO.FileNotFoundException]) -Target $path)
-    }
-    $path
+    # The library for this process's platform (<os>-<architecture>), or a terminating error that
+    # names what this copy has and how to get the missing one.
+    param([string] $RuntimeId = (Get-EcrRuntimeId))
+    $moduleBase = [System.IO.Path]::GetDirectoryName($PSScriptRoot)
+    $path = [System.IO.Path]::Combine($moduleBase, $RuntimeId, (Get-EcrNativeLibraryName $RuntimeId))
+    if ([System.IO.File]::Exists($path)) { return $path }
+    $present = @(foreach ($dir in [System.IO.Directory]::GetDirectories($moduleBase)) {
+            $name = [System.IO.Path]::GetFileName($dir)
+            if ($name -match '^(win|linux|osx)-' -and [System.IO.File]::Exists([System.IO.Path]::Combine($dir, (Get-EcrNativeLibraryName $name)))) { $name }
+        })
+    $has = 'none'
+    if ($present.Count) { $has = $present -join ', ' }
+    $how = 'Build it from the source on this machine (Rust from rustup, then: pwsh ./build.ps1 Build), which stages it there.'
+    if ($RuntimeId -eq 'win-x86') { $how = 'Run the 64-bit PowerShell instead (32-bit PowerShell is not supported).' }
+    elseif ($RuntimeId -eq 'win-arm64') { $how = 'Run an x64 PowerShell (it runs under emulation and uses win-x64), or ' + $how.Substring(0, 1).ToLowerInvariant() + $how.Substring(1) }
+    throw (New-EcrErrorRecord -Message ("EcrAuth has no native library for this platform, $RuntimeId (expected '$path'); " +
+            "this copy has libraries for: $has. $how") -ErrorId 'NativeLibraryMissing' `
+            -Category NotInstalled -ExceptionType ([System.IO.FileNotFoundException]) -Target $path)
 }
 
 # P/Invoke declared with Reflection.Emit: no C# compiler at import or first use (~50 ms once).
