@@ -488,6 +488,39 @@ Describe 'Repeat check of each client''s own auth file' -Tag Integration {
         }
     }
 
+    It 'given docker with a credential store (<Kind>), a repeat asks its helper: skipped while it holds the login, not once it lost it or is gone' -TestCases @(
+        @{ Kind = 'credsStore'; Content = '{ "credsStore": "ecrtest" }' }
+        @{ Kind = 'credHelpers for the host'; Content = '{ "credHelpers": { "HOST": "ecrtest" } }' }
+    ) {
+        $config = New-DockerConfig
+        Set-Content -LiteralPath (Join-Path $config 'config.json') -Value $Content.Replace('HOST', $Registry.Host)
+        $helpers = Join-Path $Work ('helpers-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $helpers
+        Copy-Item (Join-Path $PSScriptRoot 'support/docker-credential-ecrtest') $helpers
+        $env:PATH = $helpers + [IO.Path]::PathSeparator + $PreviousPath
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
+        # The real docker stored the login in the helper; config.json keeps an empty entry.
+        (Get-Content -Raw (Join-Path $helpers 'store.json')) | Should -Match ([regex]::Escape($Registry.Host))
+        (Get-Content -Raw (Join-Path $config 'config.json')) | Should -Match ([regex]::Escape($Registry.Host))
+        # Logins are counted by the helper's store calls (a repeat in this process may reuse the token).
+        $stores = { @(Get-Content (Join-Path $helpers 'calls.log') | Where-Object { $_ -eq 'store' }).Count }
+        & $stores | Should -Be 1
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
+        & $stores | Should -Be 1 -Because 'the helper still holds the login'
+        Get-Content (Join-Path $helpers 'calls.log') | Should -Contain 'list'
+        # The store lost it (a keychain reset, another tool's logout): log in again.
+        Set-Content -LiteralPath (Join-Path $helpers 'store.json') -Value '{}'
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
+        & $stores | Should -Be 2
+        # A helper that is not on PATH cannot vouch for anything: log in again. (docker then fails
+        # to store the login, which proves it ran.)
+        $env:PATH = $PreviousPath
+        $failed = $null
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+        @($failed).Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientLoginFailed,Connect-EcrRegistry'
+    }
+
     It 'given a client without an auth file EcrAuth can check (finch on Linux), a repeat logs in again' {
         $bin = Use-FakeClients
         Auth-ECR $AccessKey $SecretKey -Client finch -EndpointUrl $Ecr.Uri 6>$null

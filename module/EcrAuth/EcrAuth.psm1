@@ -202,6 +202,37 @@ function Test-EcrAuthFileHost {
     $false
 }
 
+function Test-EcrCredentialStoreHost {
+    # With a credential store, a docker-format auth file's "auths" keeps only an empty entry per
+    # host, and the login itself lives in a helper: "credHelpers": {"HOST": "NAME"}, else
+    # "credsStore": "NAME" (Docker Desktop: desktop; wincred, osxkeychain, pass, ...). Returns
+    # $null when the file names no helper (the file itself is the answer), else whether
+    # `docker-credential-NAME list` (JSON: server URL -> user name) still has HOST. A helper
+    # that is missing, fails or answers nonsense counts as "not logged in": log in again.
+    param([string] $Text, [string] $Registry)
+    if ($Text.IndexOf('"credsStore"') -lt 0 -and $Text.IndexOf('"credHelpers"') -lt 0) { return $null }
+    try {
+        $config = ConvertFrom-Json $Text
+        $helper = $null
+        if ($config.PSObject.Properties['credHelpers']) {
+            foreach ($entry in $config.credHelpers.PSObject.Properties) { if ($entry.Name -eq $Registry) { $helper = [string]$entry.Value } }
+        }
+        if (-not $helper -and $config.PSObject.Properties['credsStore']) { $helper = [string]$config.credsStore }
+        if (-not $helper) { return $null }
+        Import-EcrPrivate 'Client'
+        $path = Resolve-EcrClient "docker-credential-$helper"
+        if (-not $path) { return $false }
+        $run = Invoke-EcrClient -ClientPath $path -Arguments @('list') -TimeoutSec 10
+        if ($run.ExitCode -ne 0) { return $false }
+        foreach ($entry in (ConvertFrom-Json $run.Output).PSObject.Properties) {
+            $uri = $null
+            if ($entry.Name -eq $Registry -or ([System.Uri]::TryCreate($entry.Name, 'Absolute', [ref]$uri) -and $uri.Authority -eq $Registry)) { return $true }
+        }
+        $false
+    }
+    catch { $false }
+}
+
 function Get-EcrRepeatLogin {
     # The remembered logins of request $Key, as arrays (Login, registry, user, expires, proxy:
     # the record's Login lines, see ConvertTo-EcrStateText), if every one has more than the
@@ -219,7 +250,8 @@ function Get-EcrRepeatLogin {
         $logins = @(foreach ($line in $lines) {
             if ($line.StartsWith("Login`t")) {
                 $fields = $line.Split([char]9)
-                if ($fields.Count -ne 5 -or [long]$fields[3] -lt $limit -or -not (Test-EcrAuthFileHost $auth $fields[1])) { $ok = $false }
+                if ($fields.Count -ne 5 -or [long]$fields[3] -lt $limit -or -not (Test-EcrAuthFileHost $auth $fields[1]) -or
+                    (Test-EcrCredentialStoreHost $auth $fields[1]) -eq $false) { $ok = $false }
                 , $fields
             }
         })
@@ -250,8 +282,11 @@ function Connect-EcrRegistry {
     than 15 minutes left does nothing, also in a new shell: EcrAuth remembers registry hosts and
     expiry times (no secrets) in a per-user folder, and checks that the client's own auth file
     still holds the login (docker, nerdctl and oras: docker's config.json; podman: its auth.json;
-    helm: its registry config.json; finch on macOS: ~/.finch/config.json). A client without a
-    file EcrAuth can check is always logged in again. -Force always logs in again.
+    helm: its registry config.json; finch on macOS: ~/.finch/config.json). When that file hands
+    the login to a credential store (credsStore or credHelpers, as Docker Desktop's does), EcrAuth
+    asks the store's helper (docker-credential-<name> list) instead. A client without a file
+    EcrAuth can check, or a helper that cannot answer, means logging in again. -Force always logs
+    in again.
 
     Errors: a bad parameter, a missing client or a missing native library stops the command
     (a terminating error). A failed token request or a registry whose login fails is a
