@@ -8,7 +8,8 @@ Tasks run in the order given:
   Cross    (Linux x64) also build and stage win-x64 and linux-arm64 with Debian's Rust 1.96
   Install  Build, then copy the module into your user module path (Import-Module EcrAuth works anywhere)
   Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed".
-           With -AllPlatforms: Cross first, and the Windows (Wine) and arm64 (qemu) runs must pass
+           With -AllPlatforms: Cross first, then also the Rust tests and the C programs on win-x64
+           (under Wine) and linux-arm64 (under qemu-user)
   Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
   Package  Build, then a PowerShell Gallery package (out/EcrAuth.<version>.nupkg) with every staged
            native library (all three after Cross: linux-x64, linux-arm64, win-x64)
@@ -132,20 +133,11 @@ function Invoke-Test {
     try {
         Invoke-Native cargo @('fmt', '--check')
         Invoke-Native cargo @('clippy', '--locked', '--all-targets', '--', '-D', 'warnings')
-        $passed = 0; $failed = 0; $skipped = 0
-        Write-Host '> cargo test --locked --no-fail-fast' -ForegroundColor Cyan
-        # cargo writes progress to stderr; on Windows PowerShell that must not stop the script.
-        $ErrorActionPreference = 'Continue'
-        & cargo test --locked --no-fail-fast 2>&1 | ForEach-Object {
-            $line = "$_"
-            Write-Host $line
-            if ($line -match '^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored') {
-                $passed += [int]$Matches[1]; $failed += [int]$Matches[2]; $skipped += [int]$Matches[3]
-            }
+        $counts = Invoke-CargoTest 'cargo' @('test', '--locked', '--no-fail-fast')
+        $passed = $counts.Passed; $failed = $counts.Failed; $skipped = $counts.Skipped
+        if ($AllPlatforms) {
+            foreach ($counts in Invoke-CrossRustTest) { $passed += $counts.Passed; $failed += $counts.Failed; $skipped += $counts.Skipped }
         }
-        $cargoExit = $LASTEXITCODE
-        $ErrorActionPreference = 'Stop'
-        if ($cargoExit -ne 0 -and $failed -eq 0) { $failed = 1 }  # build failure: count it
 
         Invoke-Build
         $valgrind = try { Invoke-ValgrindCheck -Calls 1000 } catch { Write-Host "valgrind check failed: $_"; 'failed' }
@@ -164,6 +156,59 @@ function Invoke-Test {
     # The line CI reads (Pester's own summary is not one).
     Write-Output ("{0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
     if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-CargoTest {
+    # Runs a `cargo test` command, echoing it; returns the summed "test result:" counts (a build
+    # failure counts as one failure).
+    param([string] $Cargo, [string[]] $Arguments)
+    $counts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    Write-Host "> $Cargo $($Arguments -join ' ')" -ForegroundColor Cyan
+    # cargo writes progress to stderr; on Windows PowerShell that must not stop the script.
+    $ErrorActionPreference = 'Continue'
+    & $Cargo @Arguments 2>&1 | ForEach-Object {
+        $line = "$_"
+        Write-Host $line
+        if ($line -match '^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored') {
+            $counts.Passed += [int]$Matches[1]; $counts.Failed += [int]$Matches[2]; $counts.Skipped += [int]$Matches[3]
+        }
+    }
+    $exit = $LASTEXITCODE
+    $ErrorActionPreference = 'Stop'
+    if ($exit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }
+    $counts
+}
+
+function Invoke-CrossRustTest {
+    # The Rust unit tests and the mock-endpoint tests (wiremock inside the tested process) on each
+    # cross platform: linux-arm64 under qemu-user, win-x64 under Wine. A debug build without
+    # debug info, in target/cross: about 4 minutes each on 2 cores.
+    $cross = Get-CrossDirectory
+    $prefix = Join-Path $cross 'wineprefix-tests'
+    $extra = @{
+        CARGO_PROFILE_DEV_DEBUG                        = '0'
+        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER = 'qemu-aarch64-static -L /usr/aarch64-linux-gnu'
+        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER     = '/usr/lib/wine/wine64'
+        WINEPREFIX                                     = $prefix
+        WINEDEBUG                                      = '-all'
+        WINEDLLOVERRIDES                               = 'mscoree,mshtml='
+        # Wine hands the host's environment to Windows programs; these would replace its store.
+        AWS_CA_BUNDLE                                  = $null
+        SSL_CERT_FILE                                  = $null
+        SSL_CERT_DIR                                   = $null
+    }
+    Use-CrossEnvironment $extra {
+        # Wine 8 lacks bcryptprimitives.dll (ProcessPrng), which Rust's std imports; Windows 10+
+        # has it. The prefix gets a test-only stand-in built from tests/windows/processprng.c.
+        $null = & /usr/lib/wine/wine64 cmd /c exit 2>&1
+        $shim = Join-Path $prefix 'drive_c/windows/system32/bcryptprimitives.dll'
+        if (-not (Test-Path -LiteralPath $shim)) {
+            Invoke-Native x86_64-w64-mingw32-gcc @('-shared', '-O1', '-o', $shim, (Join-Path $Root 'tests/windows/processprng.c'), '-ladvapi32') | Out-Host
+        }
+        Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'aarch64-unknown-linux-gnu')
+        Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'x86_64-pc-windows-gnu', '-Zbuild-std=std,panic_unwind')
+        $null = & /usr/lib/wine/wineserver -k 2>&1
+    }
 }
 
 function Invoke-ValgrindCheck {
@@ -286,6 +331,26 @@ function Invoke-Cross {
         throw 'The Cross task runs on Linux x64 (Debian 12 or later); on other machines build your own library with: pwsh ./build.ps1 Build'
     }
     Install-CrossTool
+    Use-CrossEnvironment @{} {
+        foreach ($target in $CrossTargets) {
+            $arguments = @('rustc', '--release', '--locked', '--lib', '--crate-type', 'cdylib', '--target', $target.Triple)
+            # No Windows std for Rust 1.96 in Debian: build it from source.
+            if ($target.Triple -like '*windows*') { $arguments += '-Zbuild-std=std,panic_unwind' }
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            Invoke-Native /usr/bin/cargo $arguments
+            $built = Join-Path $env:CARGO_TARGET_DIR "$($target.Triple)/release/$($target.File)"
+            $staged = Join-Path (Join-Path $ModuleSource $target.Rid) $target.File
+            Copy-StagedLibrary -From $built -To $staged
+            Write-Host ("Staged {0} ({1:N0} bytes, built in {2:N0} s)" -f $staged, (Get-Item -LiteralPath $staged).Length, $watch.Elapsed.TotalSeconds) -ForegroundColor Green
+        }
+    }
+}
+
+function Use-CrossEnvironment {
+    # Runs $Script in the repository root with the cross builds' environment (Debian's Rust,
+    # target/cross as CARGO_HOME and target folder, the linkers) plus $Extra ($null unsets),
+    # restoring the caller's environment afterwards.
+    param([hashtable] $Extra, [scriptblock] $Script)
     $cross = Get-CrossDirectory
     $settings = @{
         CARGO_HOME                                       = Join-Path $cross 'cargo-home'
@@ -300,22 +365,11 @@ function Invoke-Cross {
         CC_aarch64_unknown_linux_gnu                     = 'aarch64-linux-gnu-gcc'
         AR_aarch64_unknown_linux_gnu                     = 'aarch64-linux-gnu-ar'
     }
+    foreach ($name in $Extra.Keys) { $settings[$name] = $Extra[$name] }
     $saved = @{}
     foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
     Push-Location $Root
-    try {
-        foreach ($target in $CrossTargets) {
-            $arguments = @('rustc', '--release', '--locked', '--lib', '--crate-type', 'cdylib', '--target', $target.Triple)
-            # No Windows std for Rust 1.96 in Debian: build it from source.
-            if ($target.Triple -like '*windows*') { $arguments += '-Zbuild-std=std,panic_unwind' }
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            Invoke-Native /usr/bin/cargo $arguments
-            $built = Join-Path $settings.CARGO_TARGET_DIR "$($target.Triple)/release/$($target.File)"
-            $staged = Join-Path (Join-Path $ModuleSource $target.Rid) $target.File
-            Copy-StagedLibrary -From $built -To $staged
-            Write-Host ("Staged {0} ({1:N2} MB, built in {2:N0} s)" -f $staged, ((Get-Item -LiteralPath $staged).Length / 1MB), $watch.Elapsed.TotalSeconds) -ForegroundColor Green
-        }
-    }
+    try { & $Script }
     finally {
         Pop-Location
         foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }

@@ -45,7 +45,10 @@ BeforeAll {
         # Runs a program; returns its exit code and output lines (stdout and stderr).
         param([string] $FilePath, [string[]] $Arguments)
         $output = @(& $FilePath @Arguments 2>&1 | ForEach-Object { "$_" })
-        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output; Text = $output -join "`n" }
+        $exit = $LASTEXITCODE
+        # Shown in the test log: what each platform's program printed (never a password).
+        Write-Host ("      {0} -> exit {1}: {2}" -f [System.IO.Path]::GetFileName($Arguments[0]), $exit, ($output | Select-Object -Last 2) -join ' | ')
+        [pscustomobject]@{ ExitCode = $exit; Output = $output; Text = $output -join "`n" }
     }
 }
 
