@@ -47,8 +47,19 @@ BeforeAll {
         $output = @(& $FilePath @Arguments 2>&1 | ForEach-Object { "$_" })
         $exit = $LASTEXITCODE
         # Shown in the test log: what each platform's program printed (never a password).
-        Write-Host ("      {0} -> exit {1}: {2}" -f [System.IO.Path]::GetFileName($Arguments[0]), $exit, ($output | Select-Object -Last 2) -join ' | ')
+        $tail = @($output | Select-Object -Last 2) -join ' | '
+        Write-Host ("      {0} -> exit {1}: {2}" -f [System.IO.Path]::GetFileName($Arguments[0]), $exit, $tail)
         [pscustomobject]@{ ExitCode = $exit; Output = $output; Text = $output -join "`n" }
+    }
+
+    function script:Assert-SmokeOverHttp {
+        # tests/c/ecr_auth_smoke.c, 3 rounds of both fetch styles, through $Runner (wine64, qemu).
+        param([string] $Runner, [string] $Program)
+        $before = @(Get-MockEcrRequest $Http).Count
+        $run = Invoke-Captured $Runner @($Program, $Http.Uri, '3')
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Output[-1] | Should -Be 'ok'
+        @(Get-MockEcrRequest $Http).Count - $before | Should -Be 6
     }
 }
 
@@ -111,11 +122,7 @@ Describe 'win-x64 under Wine' -Tag Platforms -Skip:$SkipWindows {
     }
 
     It 'given the C smoke program (every entry point, both fetch styles), it passes over HTTP' {
-        $before = @(Get-MockEcrRequest $Http).Count
-        $run = Invoke-Captured $Wine @((Join-Path $Bin 'smoke.exe'), $Http.Uri, '3')
-        $run.ExitCode | Should -Be 0 -Because $run.Text
-        $run.Output[-1] | Should -Be 'ok'
-        @(Get-MockEcrRequest $Http).Count - $before | Should -Be 6
+        Assert-SmokeOverHttp $Wine (Join-Path $Bin 'smoke.exe')
     }
 
     It 'given HTTPS with AWS_CA_BUNDLE as a Windows path, it fetches' {
@@ -171,11 +178,7 @@ Describe 'linux-arm64 under qemu-user' -Tag Platforms -Skip:$SkipArm64 {
     }
 
     It 'given the C smoke program (every entry point, both fetch styles), it passes over HTTP' {
-        $before = @(Get-MockEcrRequest $Http).Count
-        $run = Invoke-Captured $Qemu @((Join-Path $Bin 'smoke'), $Http.Uri, '3')
-        $run.ExitCode | Should -Be 0 -Because $run.Text
-        $run.Output[-1] | Should -Be 'ok'
-        @(Get-MockEcrRequest $Http).Count - $before | Should -Be 6
+        Assert-SmokeOverHttp $Qemu (Join-Path $Bin 'smoke')
     }
 
     It 'given HTTPS with a private CA, it fails without the CA bundle and fetches with it' {
