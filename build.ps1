@@ -48,6 +48,11 @@ Set-StrictMode -Version 3.0
 $Root = $PSScriptRoot
 $ModuleSource = Join-Path $Root 'module/EcrAuth'
 $script:Done = @{}
+# $IsWindows/$IsMacOS do not exist in Windows PowerShell 5.1 (strict mode would stop on them).
+$OnWindows = ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows
+$Platform = if ($OnWindows) { 'Windows' } elseif ($IsMacOS) { 'MacOS' } else { 'Linux' }
+# A library Copy-StagedLibrary moved aside (.old) or is still copying (.new): never shipped.
+$StagingLeftover = '\.(old|new)$'
 
 function Invoke-Native {
     # Runs a native command and stops on a non-zero exit code.
@@ -65,7 +70,7 @@ function Get-CargoTargetDirectory {
 function Get-StagedLibraryPath {
     # Reuse the module's own platform logic so build and runtime agree on the path.
     . (Join-Path $ModuleSource 'Private/Common.ps1')
-    $rid = Get-EcrRuntimeId -Platform $(if ($IsWindows) { 'Windows' } elseif ($IsMacOS) { 'MacOS' } else { 'Linux' })
+    $rid = Get-EcrRuntimeId -Platform $Platform
     $file = Get-EcrNativeLibraryName $rid
     [pscustomobject]@{ Rid = $rid; File = $file; Path = Join-Path (Join-Path $ModuleSource $rid) $file }
 }
@@ -89,8 +94,7 @@ function Invoke-Build {
 }
 
 function Get-UserModuleDirectory {
-    $onWindows = ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows
-    if ($onWindows) {
+    if ($OnWindows) {
         $folder = if ($PSVersionTable.PSEdition -eq 'Core') { 'PowerShell' } else { 'WindowsPowerShell' }
         return Join-Path ([Environment]::GetFolderPath('MyDocuments')) "$folder/Modules"
     }
@@ -107,11 +111,19 @@ function Invoke-Install {
     # goes through Copy-StagedLibrary, since a running shell may hold the old one (on Windows it
     # could be neither deleted nor overwritten).
     $null = New-Item -ItemType Directory -Force -Path $destination
-    foreach ($item in Get-ChildItem -LiteralPath $ModuleSource -Recurse -File) {
+    $sourceFiles = @(Get-ChildItem -LiteralPath $ModuleSource -Recurse -File)
+    # Files of an older build of this version that the module no longer has (libraries aside).
+    $wanted = @{}
+    foreach ($item in $sourceFiles) { $wanted[$item.FullName.Substring($ModuleSource.Length + 1)] = $true }
+    foreach ($item in Get-ChildItem -LiteralPath $destination -Recurse -File) {
+        $relative = $item.FullName.Substring($destination.Length + 1)
+        if (-not $wanted.ContainsKey($relative) -and $relative -notmatch '^(win|linux|osx)-') { Remove-Item -LiteralPath $item.FullName -Force }
+    }
+    foreach ($item in $sourceFiles) {
         $relative = $item.FullName.Substring($ModuleSource.Length + 1)
         $target = Join-Path $destination $relative
         if ($relative -match '^(win|linux|osx)-[^\\/]+[\\/]') {
-            if ($item.Name -notmatch '\.(old|new)$') { Copy-StagedLibrary -From $item.FullName -To $target }
+            if ($item.Name -notmatch $StagingLeftover) { Copy-StagedLibrary -From $item.FullName -To $target }
         }
         else {
             $null = New-Item -ItemType Directory -Force -Path (Split-Path $target)
@@ -124,6 +136,7 @@ function Invoke-Install {
 }
 
 function Invoke-Test {
+    $savedAllPlatforms = $env:ECRAUTH_TEST_ALL_PLATFORMS
     if ($AllPlatforms) {
         Invoke-Cross
         # tests/EcrAuth.Platforms.Tests.ps1: a missing library or tool is then a failure, not a skip.
@@ -152,7 +165,10 @@ function Invoke-Test {
         $result = Invoke-Pester -Configuration $config
         $passed += $result.PassedCount; $failed += $result.FailedCount; $skipped += $result.SkippedCount
     }
-    finally { Pop-Location }
+    finally {
+        Pop-Location
+        $env:ECRAUTH_TEST_ALL_PLATFORMS = $savedAllPlatforms
+    }
     # The line CI reads (Pester's own summary is not one).
     Write-Output ("{0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
     if ($failed -gt 0) { exit 1 }
@@ -183,31 +199,18 @@ function Invoke-CrossRustTest {
     # The Rust unit tests and the mock-endpoint tests (wiremock inside the tested process) on each
     # cross platform: linux-arm64 under qemu-user, win-x64 under Wine. A debug build without
     # debug info, in target/cross: about 4 minutes each on 2 cores.
-    $cross = Get-CrossDirectory
-    $prefix = Join-Path $cross 'wineprefix-tests'
-    $extra = @{
-        CARGO_PROFILE_DEV_DEBUG                        = '0'
-        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER = 'qemu-aarch64-static -L /usr/aarch64-linux-gnu'
-        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER     = '/usr/lib/wine/wine64'
-        WINEPREFIX                                     = $prefix
-        WINEDEBUG                                      = '-all'
-        WINEDLLOVERRIDES                               = 'mscoree,mshtml='
-        # Wine hands the host's environment to Windows programs; these would replace its store.
-        AWS_CA_BUNDLE                                  = $null
-        SSL_CERT_FILE                                  = $null
-        SSL_CERT_DIR                                   = $null
-    }
+    Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
+    $extra = Get-WineEnvironment -Prefix (Join-Path (Get-CrossDirectory) 'wineprefix-tests')
+    $extra.CARGO_PROFILE_DEV_DEBUG = '0'
+    $extra.CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER = 'qemu-aarch64-static -L /usr/aarch64-linux-gnu'
+    $extra.CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER = Get-WineCommand
     Use-CrossEnvironment $extra {
-        # Wine 8 lacks bcryptprimitives.dll (ProcessPrng), which Rust's std imports; Windows 10+
-        # has it. The prefix gets a test-only stand-in built from tests/windows/processprng.c.
-        $null = & /usr/lib/wine/wine64 cmd /c exit 2>&1
-        $shim = Join-Path $prefix 'drive_c/windows/system32/bcryptprimitives.dll'
-        if (-not (Test-Path -LiteralPath $shim)) {
-            Invoke-Native x86_64-w64-mingw32-gcc @('-shared', '-O1', '-o', $shim, (Join-Path $Root 'tests/windows/processprng.c'), '-ladvapi32') | Out-Host
+        Initialize-WinePrefix
+        try {
+            Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'aarch64-unknown-linux-gnu')
+            Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'x86_64-pc-windows-gnu', '-Zbuild-std=std,panic_unwind')
         }
-        Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'aarch64-unknown-linux-gnu')
-        Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'x86_64-pc-windows-gnu', '-Zbuild-std=std,panic_unwind')
-        $null = & /usr/lib/wine/wineserver -k 2>&1
+        finally { Stop-Wine }
     }
 }
 
@@ -327,7 +330,7 @@ function Install-CrossTool {
 }
 
 function Invoke-Cross {
-    if (-not $IsLinux -or [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -ne 'X64') {
+    if ($Platform -ne 'Linux' -or [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -ne 'X64') {
         throw 'The Cross task runs on Linux x64 (Debian 12 or later); on other machines build your own library with: pwsh ./build.ps1 Build'
     }
     Install-CrossTool
@@ -344,6 +347,14 @@ function Invoke-Cross {
             Write-Host ("Staged {0} ({1:N0} bytes, built in {2:N0} s)" -f $staged, (Get-Item -LiteralPath $staged).Length, $watch.Elapsed.TotalSeconds) -ForegroundColor Green
         }
     }
+}
+
+function Set-EnvironmentValue {
+    # $null or '' removes the variable. ([Environment]::SetEnvironmentVariable($name, $null) does
+    # not: PowerShell passes "" for $null, and .NET on Unix then keeps the variable, empty.)
+    param([string] $Name, [string] $Value)
+    if ($Value) { [Environment]::SetEnvironmentVariable($Name, $Value) }
+    else { Remove-Item -LiteralPath "env:$Name" -ErrorAction SilentlyContinue }
 }
 
 function Use-CrossEnvironment {
@@ -367,12 +378,12 @@ function Use-CrossEnvironment {
     }
     foreach ($name in $Extra.Keys) { $settings[$name] = $Extra[$name] }
     $saved = @{}
-    foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
+    foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); Set-EnvironmentValue $name $settings[$name] }
     Push-Location $Root
     try { & $Script }
     finally {
         Pop-Location
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        foreach ($name in $saved.Keys) { Set-EnvironmentValue $name $saved[$name] }
     }
 }
 
@@ -387,8 +398,7 @@ function Copy-StagedLibrary {
     $null = New-Item -ItemType Directory -Force -Path $folder
     $temporary = "$To.new"
     Copy-Item -LiteralPath $From -Destination $temporary -Force
-    $onWindows = ($PSVersionTable.PSEdition -ne 'Core') -or $IsWindows
-    if ($onWindows -and (Test-Path -LiteralPath $To)) {
+    if ($OnWindows -and (Test-Path -LiteralPath $To)) {
         $aside = '{0}.{1}.old' -f $To, [guid]::NewGuid().ToString('n').Substring(0, 8)
         Move-Item -LiteralPath $To -Destination $aside
     }
@@ -407,11 +417,18 @@ function Invoke-Package {
     $null = New-Item -ItemType Directory -Force -Path $stage
     Copy-Item -Path (Join-Path $ModuleSource '*') -Destination $stage -Recurse -Force
     # Libraries moved aside or half-copied by Copy-StagedLibrary are not shipped.
-    Get-ChildItem -LiteralPath $stage -Recurse -File | Where-Object { $_.Name -match '\.(old|new)$' } | Remove-Item -Force
-    $platforms = @(Get-ChildItem -LiteralPath $stage -Directory | Where-Object { $_.Name -match '^(win|linux|osx)-' } | ForEach-Object Name)
-    Write-Host "Native libraries in the package: $($platforms -join ', ')"
-    $missing = @('linux-x64', 'linux-arm64', 'win-x64' | Where-Object { $platforms -notcontains $_ })
+    Get-ChildItem -LiteralPath $stage -Recurse -File | Where-Object { $_.Name -match $StagingLeftover } | Remove-Item -Force
+    $libraries = @(Get-ChildItem -LiteralPath $stage -Directory | Where-Object { $_.Name -match '^(win|linux|osx)-' } |
+            Get-ChildItem -File | Where-Object { $_.Name -match '^(lib)?ecr_auth\.(so|dll|dylib)$' })
+    Write-Host "Native libraries in the package: $(@($libraries | ForEach-Object { $_.Directory.Name }) -join ', ')"
+    $missing = @('linux-x64', 'linux-arm64', 'win-x64' | Where-Object { @($libraries | ForEach-Object { $_.Directory.Name }) -notcontains $_ })
     if ($missing) { Write-Warning "The package has no library for $($missing -join ', '): run pwsh ./build.ps1 Cross, Package (Linux x64) to include them." }
+    # Build restaged this platform's library; the others come from the last Cross.
+    $sources = @(Get-ChildItem -LiteralPath (Join-Path $Root 'src') -Recurse -File) + @(Get-Item (Join-Path $Root 'Cargo.toml'), (Join-Path $Root 'Cargo.lock'))
+    $newest = ($sources | Measure-Object -Property LastWriteTimeUtc -Maximum).Maximum
+    foreach ($library in $libraries) {
+        if ($library.LastWriteTimeUtc -lt $newest) { Write-Warning "$($library.Directory.Name)/$($library.Name) is older than the Rust sources: run pwsh ./build.ps1 Cross, Package to rebuild it." }
+    }
     $version = (Import-PowerShellDataFile (Join-Path $stage 'EcrAuth.psd1')).ModuleVersion
     $package = Join-Path $out "EcrAuth.$version.nupkg"
     Remove-Item -LiteralPath $package -Force -ErrorAction SilentlyContinue

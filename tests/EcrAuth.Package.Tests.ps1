@@ -52,7 +52,7 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
             $exit = $LASTEXITCODE
         }
         finally {
-            foreach ($name in $previous.Keys) { [Environment]::SetEnvironmentVariable($name, $previous[$name]) }
+            Restore-Environment $previous
         }
         $exit | Should -Be 0 -Because ($result | Out-String)
         $result[-3] | Should -BeLike "$dataHome*" -Because "the module must come from the temp user scope"
@@ -110,7 +110,7 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
         }
         finally {
             if ($holder -and -not $holder.HasExited) { $holder.Kill() }
-            foreach ($name in $previous.Keys) { [Environment]::SetEnvironmentVariable($name, $previous[$name]) }
+            Restore-Environment $previous
         }
     }
 }

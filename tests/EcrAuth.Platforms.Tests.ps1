@@ -1,14 +1,17 @@
 # Each library EcrAuth ships, run on its own platform: win-x64 under Wine, linux-arm64 under
 # qemu-user, each against the mock ECR endpoint on 127.0.0.1 through the C header. The libraries
-# come from `build.ps1 Cross`. A plain `build.ps1 Test` has none and skips these tests;
+# come from `build.ps1 Cross`. A plain `build.ps1 Test` runs these tests only if they are
+# staged and Wine / qemu and the cross compilers are installed, else skips them;
 # `build.ps1 Test -AllPlatforms` (what .ci/run runs) builds them first and sets
 # ECRAUTH_TEST_ALL_PLATFORMS=1, which makes a missing library or tool a failure instead.
 
 BeforeDiscovery {
+    # Skipped unless required, or the library is staged and the platform's tools are installed.
     $root = Split-Path -Parent $PSScriptRoot
     $required = $env:ECRAUTH_TEST_ALL_PLATFORMS -eq '1'
-    $script:SkipWindows = -not $required -and -not (Test-Path (Join-Path $root 'module/EcrAuth/win-x64/ecr_auth.dll'))
-    $script:SkipArm64 = -not $required -and -not (Test-Path (Join-Path $root 'module/EcrAuth/linux-arm64/libecr_auth.so'))
+    $has = { param($path, [string[]] $commands) (Test-Path $path) -and -not @($commands | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) }) }
+    $script:SkipWindows = -not $required -and -not (& $has (Join-Path $root 'module/EcrAuth/win-x64/ecr_auth.dll') @('/usr/lib/wine/wine64', 'x86_64-w64-mingw32-gcc'))
+    $script:SkipArm64 = -not $required -and -not (& $has (Join-Path $root 'module/EcrAuth/linux-arm64/libecr_auth.so') @('qemu-aarch64-static', 'aarch64-linux-gnu-gcc'))
 }
 
 BeforeAll {
@@ -72,8 +75,7 @@ AfterAll {
 
 Describe 'win-x64 under Wine' -Tag Platforms -Skip:$SkipWindows {
     BeforeAll {
-        $script:Wine = '/usr/lib/wine/wine64'   # Debian's wine64 package; not on PATH
-        if (-not (Test-Path $Wine)) { throw 'Wine is missing: apt-get install wine64 wine (or pwsh ./build.ps1 Cross)' }
+        $script:Wine = Get-WineCommand
         $script:Bin = Join-Path $Work 'win'
         $null = New-Item -ItemType Directory -Path $Bin
         # Next to the programs: the Windows loader looks in the program's own folder first.
@@ -85,28 +87,18 @@ Describe 'win-x64 under Wine' -Tag Platforms -Skip:$SkipWindows {
 
         # A fresh Wine prefix (its own registry, so its own certificate stores) for this run.
         $script:SavedWine = @{}
-        foreach ($name in 'WINEPREFIX', 'WINEDEBUG', 'WINEDLLOVERRIDES', 'AWS_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR') {
-            $SavedWine[$name] = [Environment]::GetEnvironmentVariable($name)
+        foreach ($entry in (Get-WineEnvironment -Prefix (Join-Path $Work 'wineprefix')).GetEnumerator()) {
+            $SavedWine[$entry.Key] = [Environment]::GetEnvironmentVariable($entry.Key)
+            Set-EnvironmentValue $entry.Key $entry.Value
         }
-        $env:WINEPREFIX = Join-Path $Work 'wineprefix'
-        $env:WINEDEBUG = '-all'
-        $env:WINEDLLOVERRIDES = 'mscoree,mshtml='   # no Mono/Gecko install prompt
-        # Wine hands the host's environment to Windows programs: these would replace the store.
-        foreach ($name in 'AWS_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR') { Remove-Item "env:$name" -ErrorAction SilentlyContinue }
-        $null = & $Wine cmd /c exit 2>&1
-        # Wine 8 has no bcryptprimitives.dll, which Rust's std imports (ProcessPrng); Windows 10+
-        # has it. A test-only stand-in built from tests/windows/processprng.c fills the gap.
-        $system32 = Join-Path $env:WINEPREFIX 'drive_c/windows/system32'
-        if (-not (Test-Path (Join-Path $system32 'bcryptprimitives.dll'))) {
-            Invoke-Compiler x86_64-w64-mingw32-gcc @('-shared', '-O1', '-o', (Join-Path $system32 'bcryptprimitives.dll'), (Join-Path $Root 'tests/windows/processprng.c'), '-ladvapi32')
-        }
+        Initialize-WinePrefix
         $env:ECR_AUTH_EXPECT_PASSWORD = $Password
         $script:WindowsCa = 'Z:' + (Join-Path $Tls 'ca.pem').Replace('/', '\')
     }
     AfterAll {
         Remove-Item env:ECR_AUTH_EXPECT_PASSWORD -ErrorAction SilentlyContinue
-        if ($env:WINEPREFIX) { $null = & '/usr/lib/wine/wineserver' -k 2>&1 }
-        foreach ($name in $SavedWine.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedWine[$name]) }
+        Stop-Wine
+        Restore-Environment $SavedWine
     }
 
     It 'given the DLL, it is PE32+ x86-64, exports every function the module binds and imports only Windows DLLs' {
@@ -117,6 +109,7 @@ Describe 'win-x64 under Wine' -Tag Platforms -Skip:$SkipWindows {
         # Every one ships with Windows 10 / Server 2016 and later; no MinGW runtime DLL.
         $system = 'kernel32.dll', 'ntdll.dll', 'msvcrt.dll', 'advapi32.dll', 'ws2_32.dll', 'bcrypt.dll', 'bcryptprimitives.dll',
         'crypt32.dll', 'ncrypt.dll', 'secur32.dll', 'userenv.dll', 'api-ms-win-core-synch-l1-2-0.dll'
+        $facts.Imports | Should -Contain 'kernel32.dll'   # the import table was read
         foreach ($name in $facts.Imports) { $system | Should -Contain $name }
         $facts.Size | Should -BeLessOrEqual 6MB
     }
@@ -165,8 +158,7 @@ Describe 'linux-arm64 under qemu-user' -Tag Platforms -Skip:$SkipArm64 {
     }
     AfterAll {
         Remove-Item env:ECR_AUTH_EXPECT_PASSWORD -ErrorAction SilentlyContinue
-        Set-Item env:QEMU_LD_PREFIX -Value $SavedLdPrefix -ErrorAction SilentlyContinue
-        if (-not $SavedLdPrefix) { Remove-Item env:QEMU_LD_PREFIX -ErrorAction SilentlyContinue }
+        Set-EnvironmentValue QEMU_LD_PREFIX $SavedLdPrefix
     }
 
     It 'given the library, it is ELF64 AArch64, exports every function the module binds' {

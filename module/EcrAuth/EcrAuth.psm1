@@ -70,7 +70,8 @@ function Get-EcrCompletion {
 # Private/ file: in a new shell this path is what `Import-Module EcrAuth; Auth-ECR ...` in a
 # $PROFILE costs, and on an engine that is not precompiled every construct and .NET member met
 # for the first time is compiled then. So it is short and plain: no cmdlet, no pipeline, no
-# regex, no JSON parser, a handful of .NET calls (SHA-256, File, String.Split, String.IndexOf).
+# regex (but for auth files that name a credential store), no JSON parser, a handful of .NET
+# calls (SHA-256, File, String.Split, String.IndexOf).
 
 # 'Windows', 'MacOS' or 'Linux' ($IsWindows/$IsMacOS do not exist on Windows PowerShell 5.1).
 $script:EcrPlatform = 'Linux'
@@ -202,35 +203,36 @@ function Test-EcrAuthFileHost {
     $false
 }
 
-function Test-EcrCredentialStoreHost {
-    # With a credential store, a docker-format auth file's "auths" keeps only an empty entry per
-    # host, and the login itself lives in a helper: "credHelpers": {"HOST": "NAME"}, else
-    # "credsStore": "NAME" (Docker Desktop: desktop; wincred, osxkeychain, pass, ...). Returns
-    # $null when the file names no helper (the file itself is the answer), else whether
-    # `docker-credential-NAME list` (JSON: server URL -> user name) still has HOST. A helper
-    # that is missing, fails or answers nonsense counts as "not logged in": log in again.
+function Get-EcrCredentialHelperName {
+    # The credential helper that holds $Registry's login per a docker-format auth file: its
+    # "credHelpers" entry for the host, else "credsStore" (Docker Desktop: desktop; wincred,
+    # osxkeychain, pass, ...); '' when the file holds the login itself. Then "auths" keeps only
+    # an empty entry per host. A key search, as in Test-EcrAuthFileHost (helper names and hosts
+    # hold no quotes), only in files that name a helper.
     param([string] $Text, [string] $Registry)
-    if ($Text.IndexOf('"credsStore"') -lt 0 -and $Text.IndexOf('"credHelpers"') -lt 0) { return $null }
-    try {
-        $config = ConvertFrom-Json $Text
-        $helper = $null
-        if ($config.PSObject.Properties['credHelpers']) {
-            foreach ($entry in $config.credHelpers.PSObject.Properties) { if ($entry.Name -eq $Registry) { $helper = [string]$entry.Value } }
-        }
-        if (-not $helper -and $config.PSObject.Properties['credsStore']) { $helper = [string]$config.credsStore }
-        if (-not $helper) { return $null }
-        Import-EcrPrivate 'Client'
-        $path = Resolve-EcrClient "docker-credential-$helper"
-        if (-not $path) { return $false }
-        $run = Invoke-EcrClient -ClientPath $path -Arguments @('list') -TimeoutSec 10
-        if ($run.ExitCode -ne 0) { return $false }
-        foreach ($entry in (ConvertFrom-Json $run.Output).PSObject.Properties) {
-            $uri = $null
-            if ($entry.Name -eq $Registry -or ([System.Uri]::TryCreate($entry.Name, 'Absolute', [ref]$uri) -and $uri.Authority -eq $Registry)) { return $true }
-        }
-        $false
+    if ($Text.IndexOf('"cred') -lt 0) { return '' }
+    $helpers = [regex]::Match($Text, '"credHelpers"\s*:\s*\{([^}]*)\}')
+    if ($helpers.Success) {
+        $entry = [regex]::Match($helpers.Groups[1].Value, '"' + [regex]::Escape($Registry) + '"\s*:\s*"([^"]*)"', 'IgnoreCase')
+        if ($entry.Success) { return $entry.Groups[1].Value }
     }
-    catch { $false }
+    $store = [regex]::Match($Text, '"credsStore"\s*:\s*"([^"]*)"')
+    if ($store.Success) { return $store.Groups[1].Value }
+    ''
+}
+
+function Get-EcrCredentialHelperList {
+    # What `docker-credential-$Name list` answers (JSON: server URL -> user name), or $null if
+    # the helper is missing, fails or takes over 5 seconds: then nothing is vouched for and
+    # EcrAuth logs in again.
+    param([string] $Name)
+    Import-EcrPrivate 'Client'
+    $path = Resolve-EcrClient "docker-credential-$Name"
+    if (-not $path) { return $null }
+    try { $run = Invoke-EcrClient -ClientPath $path -Arguments @('list') -TimeoutSec 5 }
+    catch { return $null }
+    if ($run.ExitCode -ne 0) { return $null }
+    $run.Output
 }
 
 function Get-EcrRepeatLogin {
@@ -243,6 +245,7 @@ function Get-EcrRepeatLogin {
     $stateFile = [System.IO.Path]::Combine((Get-EcrStateDirectory), $Key + '.state')
     if (-not $authFile -or -not [System.IO.File]::Exists($authFile) -or -not [System.IO.File]::Exists($stateFile)) { return }
     $ok = $true
+    $listed = @{}   # credential helper -> its list (each helper runs once per check)
     try {
         $lines = [System.IO.File]::ReadAllText($stateFile).Split([char]10)
         $auth = [System.IO.File]::ReadAllText($authFile)
@@ -250,8 +253,15 @@ function Get-EcrRepeatLogin {
         $logins = @(foreach ($line in $lines) {
             if ($line.StartsWith("Login`t")) {
                 $fields = $line.Split([char]9)
-                if ($fields.Count -ne 5 -or [long]$fields[3] -lt $limit -or -not (Test-EcrAuthFileHost $auth $fields[1]) -or
-                    (Test-EcrCredentialStoreHost $auth $fields[1]) -eq $false) { $ok = $false }
+                if ($fields.Count -ne 5 -or [long]$fields[3] -lt $limit -or -not (Test-EcrAuthFileHost $auth $fields[1])) { $ok = $false }
+                else {
+                    # With a credential store, the store has the last word.
+                    $helper = Get-EcrCredentialHelperName $auth $fields[1]
+                    if ($helper) {
+                        if (-not $listed.ContainsKey($helper)) { $listed[$helper] = Get-EcrCredentialHelperList $helper }
+                        if (-not $listed[$helper] -or -not (Test-EcrAuthFileHost $listed[$helper] $fields[1])) { $ok = $false }
+                    }
+                }
                 , $fields
             }
         })

@@ -207,7 +207,8 @@ function Use-IsolatedAwsEnvironment {
 }
 
 function Set-EnvironmentValue {
-    # $null removes the variable (PowerShell would otherwise pass "" and leave it set, empty).
+    # $null removes the variable. ([Environment]::SetEnvironmentVariable($name, $null) does not:
+    # PowerShell passes "" for $null, and .NET on Unix keeps the variable, empty.)
     param([string] $Name, [string] $Value)
     if ($null -eq $Value -or $Value -eq '') { Remove-Item -LiteralPath "env:$Name" -ErrorAction SilentlyContinue }
     else { Set-Item -LiteralPath "env:$Name" -Value $Value }
@@ -253,11 +254,48 @@ function Get-NativeLibraryFact {
 }
 
 function Get-BoundNativeFunction {
-    <# The native functions the module binds (Private/Native.ps1's P/Invoke signatures). #>
+    <# The native functions the module binds (Private/Native.ps1's P/Invoke signatures). Throws
+       if it finds too few to be the real list, so no caller checks an empty one. #>
     $native = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'module/EcrAuth/Private/Native.ps1'
-    @([regex]::Matches([System.IO.File]::ReadAllText($native), '(?m)^\s+(ecr_auth_\w+)\s+= @\(') | ForEach-Object { $_.Groups[1].Value })
+    $names = @([regex]::Matches([System.IO.File]::ReadAllText($native), '(?m)^\s+(ecr_auth_\w+)\s+= @\(') | ForEach-Object { $_.Groups[1].Value })
+    if ($names.Count -lt 10) { throw "Found only $($names.Count) bound functions in $native; did its signature list change shape?" }
+    $names
 }
 
-Export-ModuleMember -Function Get-NativeLibraryFact, Get-BoundNativeFunction, Get-RequiredCommand, Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
+# Debian's wine64 package puts the loader here, not on PATH.
+$script:Wine = '/usr/lib/wine/wine64'
+
+function Get-WineCommand {
+    if (-not (Test-Path -LiteralPath $script:Wine)) { throw "Wine is missing ($script:Wine): apt-get install wine64 wine, or pwsh ./build.ps1 Cross as root" }
+    $script:Wine
+}
+
+function Get-WineEnvironment {
+    <# The variables of a Wine run in prefix $Prefix: quiet, no Mono/Gecko prompts, and without
+       the host's CA settings, which Wine hands to Windows programs (they would replace the
+       Windows certificate store). $null means unset. #>
+    param([Parameter(Mandatory)] [string] $Prefix)
+    @{ WINEPREFIX = $Prefix; WINEDEBUG = '-all'; WINEDLLOVERRIDES = 'mscoree,mshtml='; AWS_CA_BUNDLE = $null; SSL_CERT_FILE = $null; SSL_CERT_DIR = $null }
+}
+
+function Initialize-WinePrefix {
+    <# Creates the prefix $env:WINEPREFIX names. Wine 8 lacks bcryptprimitives.dll, which Rust's
+       std imports (ProcessPrng) and Windows 10+ has: the prefix then gets a test-only stand-in
+       built from tests/windows/processprng.c. #>
+    $null = & (Get-WineCommand) cmd /c exit 2>&1
+    $shim = Join-Path $env:WINEPREFIX 'drive_c/windows/system32/bcryptprimitives.dll'
+    if (Test-Path -LiteralPath $shim) { return }
+    $gcc = Get-RequiredCommand 'x86_64-w64-mingw32-gcc' 'install it with: apt-get install gcc-mingw-w64-x86-64'
+    $output = & $gcc -shared -O1 -o $shim (Join-Path (Split-Path -Parent $PSScriptRoot) 'windows/processprng.c') -ladvapi32 2>&1
+    if ($LASTEXITCODE) { throw "Building the ProcessPrng stand-in failed: $output" }
+}
+
+function Stop-Wine {
+    <# Stops the wineserver of $env:WINEPREFIX (and the programs it still runs). #>
+    if (Test-Path -LiteralPath '/usr/lib/wine/wineserver') { $null = & /usr/lib/wine/wineserver -k 2>&1 }
+}
+
+Export-ModuleMember -Function Set-EnvironmentValue, Get-NativeLibraryFact, Get-BoundNativeFunction, Get-WineCommand, Get-WineEnvironment,
+    Initialize-WinePrefix, Stop-Wine, Get-RequiredCommand, Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
     Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Invoke-WithCommandLineWatch, Use-IsolatedAwsEnvironment,
     Restore-Environment
