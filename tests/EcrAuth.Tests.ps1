@@ -10,6 +10,31 @@ BeforeAll {
 }
 
 Describe 'EcrAuth module' -Tag Unit {
+    It 'given a credential helper name holding a path, the repeat check does not run it' {
+        # "docker-credential-" + "../evil" names <cwd>/docker-credential-../evil: a program
+        # outside PATH that a crafted config.json could otherwise have run.
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('ecrauth-helper-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path (Join-Path $dir 'docker-credential-..')
+        $marker = Join-Path $dir 'ran'
+        $evil = Join-Path $dir 'docker-credential-../evil'
+        Set-Content -LiteralPath $evil -Value "#!/bin/sh`ntouch '$marker'`necho '{}'"
+        & chmod +x $evil
+        Push-Location $dir
+        try { $answer = & (Get-Module EcrAuth) { Get-EcrCredentialHelperList '../evil' } }
+        finally { Pop-Location }
+        $answer | Should -BeNullOrEmpty
+        Test-Path $marker | Should -BeFalse
+        Remove-Item -LiteralPath $dir -Recurse -Force
+    }
+
+    It 'given an auth file, the credential helper for a host is its credHelpers entry, else credsStore, else none' {
+        $module = Get-Module EcrAuth
+        $both = '{ "auths": { "h:1": {} }, "credsStore": "desktop", "credHelpers": { "h:1": "ecr-login" } }'
+        & $module { Get-EcrCredentialHelperName $args[0] 'h:1' } $both | Should -Be 'ecr-login'
+        & $module { Get-EcrCredentialHelperName $args[0] 'h:2' } $both | Should -Be 'desktop'
+        & $module { Get-EcrCredentialHelperName $args[0] 'h:1' } '{ "auths": { "h:1": { "auth": "QVdTOnB3" } } }' | Should -Be ''
+    }
+
     It 'given a platform the package has no library for (<RuntimeId>), the error names what it has and what to do' -TestCases @(
         @{ RuntimeId = 'win-arm64'; Advice = 'x64 PowerShell.*pwsh ./build.ps1 Build' }
         @{ RuntimeId = 'win-x86'; Advice = '64-bit PowerShell' }

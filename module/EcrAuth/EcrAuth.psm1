@@ -226,6 +226,8 @@ function Get-EcrCredentialHelperList {
     # the helper is missing, fails or takes over 5 seconds: then nothing is vouched for and
     # EcrAuth logs in again.
     param([string] $Name)
+    # A plain name only: with a path in it, the lookup would run a program outside PATH.
+    if ($Name -notmatch '^[A-Za-z0-9._-]+$' -or $Name.Contains('..')) { return $null }
     Import-EcrPrivate 'Client'
     $path = Resolve-EcrClient "docker-credential-$Name"
     if (-not $path) { return $null }
