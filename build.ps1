@@ -22,8 +22,8 @@ One or more task names. Defaults to Build.
 Pester tags to run in the Test task (default: all).
 
 .PARAMETER AllPlatforms
-Test: also build win-x64 and linux-arm64 (the Cross task, about 25 minutes on 2 cores) and run
-them under Wine and qemu-user; without it those tests are skipped. What CI runs.
+Test: also build win-x64 and linux-arm64 (the Cross task) and run their tests under Wine and
+qemu-user, about 20 minutes more on 2 cores; without it those tests are skipped. What CI runs.
 
 .EXAMPLE
 pwsh ./build.ps1 Install, Demo
