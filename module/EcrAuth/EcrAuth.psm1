@@ -133,7 +133,7 @@ function Get-EcrClientAuthFile {
         if ($env:XDG_RUNTIME_DIR) { return [System.IO.Path]::Combine($env:XDG_RUNTIME_DIR, 'containers', 'auth.json') }
         # /run/containers/<uid>: the real user id, from /proc (no process start, no cmdlet).
         foreach ($line in [System.IO.File]::ReadAllLines('/proc/self/status')) {
-            if ($line.StartsWith('Uid:')) { return '/run/containers/' + $line.Substring(4).Trim().Split([char]9)[0] + '/auth.json' }
+            if ($line.StartsWith('Uid:', [StringComparison]::Ordinal)) { return '/run/containers/' + $line.Substring(4).Trim().Split([char]9)[0] + '/auth.json' }
         }
         return ''
     }
@@ -208,9 +208,9 @@ function Get-EcrCredentialHelperName {
     # "credHelpers" entry for the host, else "credsStore" (Docker Desktop: desktop; wincred,
     # osxkeychain, pass, ...); '' when the file holds the login itself. Then "auths" keeps only
     # an empty entry per host. A key search, as in Test-EcrAuthFileHost (helper names and hosts
-    # hold no quotes), only in files that name a helper.
+    # hold no quotes); called only for files that name a helper, so that a repeat login in a new
+    # shell does not compile it otherwise.
     param([string] $Text, [string] $Registry)
-    if ($Text.IndexOf('"cred') -lt 0) { return '' }
     $helpers = [regex]::Match($Text, '"credHelpers"\s*:\s*\{([^}]*)\}')
     if ($helpers.Success) {
         $entry = [regex]::Match($helpers.Groups[1].Value, '"' + [regex]::Escape($Registry) + '"\s*:\s*"([^"]*)"', 'IgnoreCase')
@@ -251,12 +251,13 @@ function Get-EcrRepeatLogin {
     try {
         $lines = [System.IO.File]::ReadAllText($stateFile).Split([char]10)
         $auth = [System.IO.File]::ReadAllText($authFile)
+        $namesHelper = $auth.IndexOf('"cred', [StringComparison]::Ordinal) -ge 0   # credsStore, credHelpers: see below
         $limit = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() + $script:EcrReuseMarginSeconds
         $logins = @(foreach ($line in $lines) {
-            if ($line.StartsWith("Login`t")) {
+            if ($line.StartsWith("Login`t", [StringComparison]::Ordinal)) {
                 $fields = $line.Split([char]9)
                 if ($fields.Count -ne 5 -or [long]$fields[3] -lt $limit -or -not (Test-EcrAuthFileHost $auth $fields[1])) { $ok = $false }
-                else {
+                elseif ($namesHelper) {
                     # With a credential store, the store has the last word.
                     $helper = Get-EcrCredentialHelperName $auth $fields[1]
                     if ($helper) {
