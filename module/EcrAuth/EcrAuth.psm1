@@ -179,8 +179,18 @@ function Get-EcrRequestKey {
     foreach ($id in $Bound['RegistryId']) { $ids += $id + ',' }
     $text = $identity + "`n" + $region + "`n" + $ids + "`n" + $hosts + "`n" + $public + "`n" +
     $endpoint + "`n" + $Client + "`n" + (Get-EcrClientAuthFile $Client)
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    try { [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($text))).Replace('-', '').ToLowerInvariant() }
+    Get-EcrSha256Hex $text
+}
+
+function Get-EcrSha256Hex {
+    # Lower-case hex SHA-256 of a string's UTF-8 bytes, from the operating system's validated
+    # module: on .NET Framework (Windows PowerShell 5.1) SHA256.Create() gives the managed class,
+    # which throws under the FIPS policy (a common corporate setting), so 5.1 takes CAPI's
+    # SHA256CryptoServiceProvider; .NET Core's Create() is already the OS's (CNG, OpenSSL).
+    param([string] $Text)
+    if ($IsCoreCLR) { $sha = [System.Security.Cryptography.SHA256]::Create() }
+    else { $sha = [System.Security.Cryptography.SHA256CryptoServiceProvider]::new() }
+    try { [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text))).Replace('-', '').ToLowerInvariant() }
     finally { $sha.Dispose() }
 }
 

@@ -62,23 +62,66 @@ function script:Start-EcrProcess {
     # AutoFlush on a writer made with Console.InputEncoding). So: PowerShell 7 (.NET Core 2.1+)
     # gets a preamble-free StandardInputEncoding; Windows PowerShell 5.1, which lacks that
     # property, gets a preamble-free Console.InputEncoding for the moment of the start.
-    $restore = $null
     if ($info.PSObject.Properties['StandardInputEncoding']) {
         $info.StandardInputEncoding = [System.Text.UTF8Encoding]::new($false)
+        return [System.Diagnostics.Process]::Start($info)
     }
-    elseif ([Console]::InputEncoding.GetPreamble().Length) {
-        $restore = [Console]::InputEncoding
+    if (-not [Console]::InputEncoding.GetPreamble().Length) { return [System.Diagnostics.Process]::Start($info) }
+    # Console.InputEncoding is process-wide: two runspaces (ForEach-Object -Parallel, jobs in
+    # the same process, a host's pipelines) logging in at once would restore each other's
+    # values. A mutex named after the process serialises the swap and the start across every
+    # runspace (a script variable would be per runspace); what another runspace reads in that
+    # window is UTF-8 without the byte-order mark, the same code page.
+    $lock = [System.Threading.Mutex]::new($false, "Local\EcrAuth.ConsoleInputEncoding.$PID")
+    $null = $lock.WaitOne()
+    $restore = [Console]::InputEncoding
+    try {
         try { [Console]::InputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { $restore = $null }
+        [System.Diagnostics.Process]::Start($info)
     }
-    try { [System.Diagnostics.Process]::Start($info) }
-    finally { if ($restore) { [Console]::InputEncoding = $restore } }
+    finally {
+        if ($restore) { [Console]::InputEncoding = $restore }
+        $lock.ReleaseMutex()
+        $lock.Dispose()
+    }
+}
+
+# A client found as a batch file (docker.cmd, a scoop or npm shim) runs through cmd.exe, which
+# reads its command line by its own rules (& | < > ^ % ! and quotes): PowerShell's or .NET's
+# quoting does not protect there (CVE-2024-24576, "BatBadBut"). Every argument EcrAuth passes
+# is a plain word (login, --username, AWS, a registry host), so one that is not is refused
+# instead of quoted. The password never is an argument: it goes to standard input.
+$script:EcrBatchSafeArgument = '^[A-Za-z0-9._:/@\[\]=-]+$'
+
+function script:Test-EcrBatchClient {
+    param([string] $ClientPath)
+    $ClientPath.EndsWith('.cmd', [StringComparison]::OrdinalIgnoreCase) -or $ClientPath.EndsWith('.bat', [StringComparison]::OrdinalIgnoreCase)
+}
+
+function script:New-EcrClientRun {
+    # What Invoke-EcrClient returns.
+    param([int] $ExitCode = -1, [string] $Output = '', [string] $ErrorText = '', [switch] $TimedOut, [hashtable] $NotRun)
+    [pscustomobject]@{ ExitCode = $ExitCode; Output = $Output; Error = $ErrorText; TimedOut = [bool]$TimedOut; NotRun = $NotRun }
 }
 
 function script:Invoke-EcrClient {
     # Runs a client with $Arguments; $Password (bytes), if given, goes to standard input only.
-    # Returns ExitCode, Output and Error (text), or TimedOut.
+    # Returns ExitCode, Output and Error (text), TimedOut, and NotRun (Id, Category, Message)
+    # when it was not started.
     param([string] $ClientPath, [string[]] $Arguments, [byte[]] $Password, [int] $TimeoutSec = 120)
-    $process = Start-EcrProcess $ClientPath $Arguments
+    if (Test-EcrBatchClient $ClientPath) {
+        foreach ($argument in $Arguments) {
+            if ($argument -notmatch $script:EcrBatchSafeArgument) {
+                $reason = "$ClientPath is a batch file, which runs through cmd.exe, and the argument '$argument' holds characters cmd.exe would interpret: not run. Put the client's .exe first on PATH."
+                return New-EcrClientRun -NotRun @{ Id = 'ClientArgumentUnsafe'; Category = 'InvalidArgument'; Message = $reason }
+            }
+        }
+    }
+    try { $process = Start-EcrProcess $ClientPath $Arguments }
+    catch {
+        $reason = "$ClientPath could not be started: $($_.Exception.GetBaseException().Message)"
+        return New-EcrClientRun -NotRun @{ Id = 'ClientStartFailed'; Category = 'ResourceUnavailable'; Message = $reason }
+    }
     try {
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()
@@ -90,16 +133,17 @@ function script:Invoke-EcrClient {
         }
         catch [System.IO.IOException] {
             # The client exited before reading stdin; its own error below says why.
+            Write-Debug "EcrAuth: $ClientPath closed its standard input early: $($_.Exception.Message)"
         }
         finally {
             $process.StandardInput.Close()
         }
         if (-not $process.WaitForExit($TimeoutSec * 1000)) {
             $process.Kill()
-            return [pscustomobject]@{ ExitCode = -1; Output = ''; Error = ''; TimedOut = $true }
+            return New-EcrClientRun -TimedOut
         }
         $process.WaitForExit()
-        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result; TimedOut = $false }
+        New-EcrClientRun -ExitCode $process.ExitCode -Output $stdout.Result -ErrorText $stderr.Result
     }
     finally {
         $process.Dispose()
@@ -119,9 +163,23 @@ function script:Invoke-EcrClientLogin {
     $run = Invoke-EcrClient -ClientPath $ClientPath -Arguments $arguments -Password $Login.Password
     $errors = @(Get-EcrTextLine $run.Error)
     $failure = $null
-    if ($run.TimedOut) {
+    if ($run.NotRun) {
+        $failure = New-EcrErrorRecord -Message "$Client login to $($Login.Registry) failed: $($run.NotRun.Message)" `
+            -ErrorId $run.NotRun.Id -Category $run.NotRun.Category -Target $Login.Registry
+    }
+    elseif ($run.TimedOut) {
         $failure = New-EcrErrorRecord -Message "$Client login to $($Login.Registry) did not finish within 120 seconds." `
             -ErrorId 'ClientTimeout' -Category OperationTimeout -ExceptionType ([System.TimeoutException]) -Target $Login.Registry
+    }
+    elseif ($run.Error -match 'The stub received bad data') {
+        # Docker Desktop's credsStore "desktop" (and "wincred") keeps logins in the Windows
+        # Credential Manager, whose 2,560-byte limit is smaller than an ECR token
+        # (actions/runner-images#11172, danieljoos/wincred#18).
+        $file = Get-EcrClientAuthFile $Client
+        $failure = New-EcrErrorRecord -Message ("$Client login to $($Login.Registry) failed: docker's credential store (the Windows Credential Manager, " +
+            "credsStore `"desktop`" or `"wincred`" in $file) cannot hold an ECR token, which is longer than its 2,560-byte limit " +
+            "(`"The stub received bad data`"). Remove the `"credsStore`" line from $file, or set DOCKER_CONFIG to a folder whose config.json has none; " +
+            "docker then keeps this login in config.json.") -ErrorId 'ClientCredentialStoreTooSmall' -Category LimitsExceeded -Target $Login.Registry
     }
     elseif ($run.ExitCode -ne 0) {
         $reason = "exit code $($run.ExitCode)"
@@ -142,9 +200,11 @@ function script:Invoke-EcrClientLogout {
     $run = Invoke-EcrClient -ClientPath $ClientPath -Arguments @(Get-EcrClientArgument $Client 'Logout' $Registry '')
     $errors = @(Get-EcrTextLine $run.Error)
     $failure = $null
-    if ($run.TimedOut -or $run.ExitCode -ne 0) {
+    if ($run.NotRun -or $run.TimedOut -or $run.ExitCode -ne 0) {
         $reason = "exit code $($run.ExitCode)"
         if ($errors.Count) { $reason = $errors[-1] }
+        if ($run.TimedOut) { $reason = 'it did not finish within 120 seconds' }
+        if ($run.NotRun) { $reason = $run.NotRun.Message }
         $failure = New-EcrErrorRecord -Message "$Client logout from $Registry failed: $reason" `
             -ErrorId 'ClientLogoutFailed' -Category InvalidResult -Target $Registry
     }

@@ -76,7 +76,7 @@ function script:Get-EcrNative {
     $script:EcrNative
 }
 
-function script:Read-EcrNativeBytes {
+function script:Read-EcrNativeByteArray {
     # A NUL-terminated UTF-8 string from native memory, as bytes (PS 5.1 has no PtrToStringUTF8).
     param([IntPtr] $Pointer)
     if ($Pointer -eq [IntPtr]::Zero) { return , ([byte[]]::new(0)) }
@@ -91,11 +91,11 @@ function script:Read-EcrNativeBytes {
 $script:EcrReadsUtf8 = $null -ne [System.Runtime.InteropServices.Marshal].GetMethod('PtrToStringUTF8', [type[]]@([IntPtr]))
 
 function script:Read-EcrNativeString {
-    # Not for passwords (a string cannot be wiped): Read-EcrNativeBytes.
+    # Not for passwords (a string cannot be wiped): Read-EcrNativeByteArray.
     param([IntPtr] $Pointer)
     if ($Pointer -eq [IntPtr]::Zero) { return '' }
     if ($script:EcrReadsUtf8) { return [System.Runtime.InteropServices.Marshal]::PtrToStringUTF8($Pointer) }
-    [System.Text.Encoding]::UTF8.GetString((Read-EcrNativeBytes $Pointer))
+    [System.Text.Encoding]::UTF8.GetString((Read-EcrNativeByteArray $Pointer))
 }
 
 function script:New-EcrNativeFailure {
@@ -205,7 +205,7 @@ function script:Invoke-EcrFetch {
                     Username      = Read-EcrNativeString $native::ecr_auth_result_username($handle, $index)
                     ExpiresAt     = [DateTimeOffset]::FromUnixTimeSeconds($native::ecr_auth_result_expires_at($handle, $index)).UtcDateTime
                     ProxyEndpoint = Read-EcrNativeString $native::ecr_auth_result_proxy_endpoint($handle, $index)
-                    Password      = Read-EcrNativeBytes $native::ecr_auth_result_password($handle, $index)
+                    Password      = Read-EcrNativeByteArray $native::ecr_auth_result_password($handle, $index)
                 })
         }
         $count = [int]$native::ecr_auth_result_failure_count($handle).ToUInt64()

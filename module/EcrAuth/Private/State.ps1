@@ -38,9 +38,7 @@ function script:Get-EcrIdentityHash {
         'Default' { 'default' }
         default { "key:$($Spec.AccessKey)" }
     }
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    try { [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($identity))).Replace('-', '').Substring(0, 16).ToLowerInvariant() }
-    finally { $sha.Dispose() }
+    (Get-EcrSha256Hex $identity).Substring(0, 16)
 }
 
 function script:Protect-EcrPath {
@@ -149,13 +147,14 @@ function script:Get-EcrStateRecord {
     foreach ($file in [System.IO.Directory]::GetFiles($dir)) {
         if ($file.EndsWith('.tmp')) { continue }
         $record = $null
-        if ($file.EndsWith('.state')) { try { $record = Read-EcrStateFile $file } catch { } }
+        # A record that cannot be read or deleted (another process's, half-written) counts as none.
+        if ($file.EndsWith('.state')) { try { $record = Read-EcrStateFile $file } catch { Write-Debug "EcrAuth: unreadable record ${file}: $_" } }
         if (-not $record) {
-            if ($Prune) { try { [System.IO.File]::Delete($file) } catch { } }
+            if ($Prune) { try { [System.IO.File]::Delete($file) } catch { Write-Debug "EcrAuth: could not delete ${file}: $_" } }
             continue
         }
         $live = @($record.Logins | Where-Object { $_.Expires -gt $now })
-        if ($Prune -and $live.Count -eq 0) { try { [System.IO.File]::Delete($file) } catch { }; continue }
+        if ($Prune -and $live.Count -eq 0) { try { [System.IO.File]::Delete($file) } catch { Write-Debug "EcrAuth: could not delete ${file}: $_" }; continue }
         foreach ($entry in $record.Logins) {
             [pscustomobject]@{
                 Registry = $entry.Registry; Client = $record.Client
@@ -194,13 +193,13 @@ function script:Remove-EcrStateRegistry {
     foreach ($item in $Records) { if ($item.Registry -eq $Registry -and $item.Client -eq $Client) { $files[$item.StateFile] = $true } }
     foreach ($file in $files.Keys) {
         $record = $null
-        try { $record = Read-EcrStateFile $file } catch { }
+        try { $record = Read-EcrStateFile $file } catch { Write-Debug "EcrAuth: unreadable record ${file}: $_" }
         if (-not $record) { continue }
         $record.Logins = @($record.Logins | Where-Object { $_.Registry -ne $Registry })
         try {
             if ($record.Logins.Count) { Write-EcrStateFile $file (ConvertTo-EcrStateText $record) }
             else { [System.IO.File]::Delete($file) }
         }
-        catch { }
+        catch { Write-Debug "EcrAuth: could not update ${file}: $_" }
     }
 }
