@@ -7,9 +7,15 @@ Tasks run in the order given:
   Build    cargo release build, C header check, stage the library into module/EcrAuth/<rid>/
   Cross    (Linux x64) also build and stage win-x64 and linux-arm64 with Debian's Rust 1.96
   Install  Build, then copy the module into your user module path (Import-Module EcrAuth works anywhere)
-  Test     Lint (cargo fmt, clippy), Rust tests, Build, Pester; ends with "N passed, N failed".
+  Test     Lint, Rust tests, Build, Pester; ends with "N passed, N failed, N skipped".
            With -AllPlatforms: Cross first, then also the Rust tests and the C programs on win-x64
-           (under Wine) and linux-arm64 (under qemu-user)
+           (under Wine 10) and linux-arm64 (under qemu-user), and the Windows leg: the Pester
+           suites in PowerShell for Windows under Wine 10 with the Cross-built ecr_auth.dll.
+           With -Windows: that Windows leg alone
+  Pester   only the Pester suites, on the PowerShell running build.ps1 (after Build unless
+           -NoBuild); what the hosted workflow runs on Windows PowerShell 5.1, Windows and macOS
+  Lint     PSScriptAnalyzer over module/, build.ps1 and tests/ (any Warning or Error fails),
+           cargo fmt --check and cargo clippy -D warnings
   Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
   Package  Build, then a PowerShell Gallery package (out/EcrAuth.<version>.nupkg) with every staged
            native library (all three after Cross: linux-x64, linux-arm64, win-x64)
@@ -22,8 +28,14 @@ One or more task names. Defaults to Build.
 Pester tags to run in the Test task (default: all).
 
 .PARAMETER AllPlatforms
-Test: also build win-x64 and linux-arm64 (the Cross task) and run their tests under Wine and
-qemu-user, about 20 minutes more on 2 cores; without it those tests are skipped. What CI runs.
+Test: also build win-x64 and linux-arm64 (the Cross task), run their tests under Wine and
+qemu-user, and run the Windows leg; without it those tests are skipped. What CI runs.
+
+.PARAMETER Windows
+Test: run only the Windows leg (Cross first if ecr_auth.dll is not staged).
+
+.PARAMETER NoBuild
+Pester, Install: use the libraries already staged (the Windows leg: no cargo on that side).
 
 .EXAMPLE
 pwsh ./build.ps1 Install, Demo
@@ -40,7 +52,11 @@ param(
 
     [string[]] $Tag,
 
-    [switch] $AllPlatforms
+    [switch] $AllPlatforms,
+
+    [switch] $Windows,
+
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -58,7 +74,7 @@ function Invoke-Native {
     # Runs a native command and stops on a non-zero exit code.
     param([string] $Command, [string[]] $Arguments)
     Write-Host "> $Command $($Arguments -join ' ')" -ForegroundColor Cyan
-    & $Command @Arguments
+    & $Command @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
@@ -104,7 +120,7 @@ function Get-UserModuleDirectory {
 }
 
 function Invoke-Install {
-    Invoke-Build
+    if (-not $NoBuild) { Invoke-Build }
     $version = (Import-PowerShellDataFile (Join-Path $ModuleSource 'EcrAuth.psd1')).ModuleVersion
     $destination = Join-Path (Join-Path (Get-UserModuleDirectory) 'EcrAuth') $version
     # Over an existing copy file by file: the script files are overwritten; each native library
@@ -136,6 +152,34 @@ function Invoke-Install {
 }
 
 function Invoke-Test {
+    # Legs: Linux (this machine: lint, Rust, Pester) unless -Windows alone; the Windows leg with
+    # -Windows or -AllPlatforms. Each prints its own counts; the last line is the total.
+    $legs = @()
+    if ($AllPlatforms -or -not $Windows) { $legs += Invoke-LinuxLeg }
+    if ($AllPlatforms -or $Windows) { $legs += Invoke-WindowsLeg }
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    foreach ($leg in $legs) {
+        Write-Output ("{0} leg: {1} passed, {2} failed, {3} skipped, in {4:N0} s" -f $leg.Name, $leg.Passed, $leg.Failed, $leg.Skipped, $leg.Seconds)
+        $total.Passed += $leg.Passed; $total.Failed += $leg.Failed; $total.Skipped += $leg.Skipped
+    }
+    # The line CI reads (Pester's own summary is not one).
+    Write-Output ("{0} passed, {1} failed, {2} skipped" -f $total.Passed, $total.Failed, $total.Skipped)
+    if ($total.Failed -gt 0) { exit 1 }
+}
+
+function Get-ZeroCount {
+    param([string] $Name)
+    [pscustomobject]@{ Name = $Name; Passed = 0; Failed = 0; Skipped = 0; Seconds = 0 }
+}
+
+function Add-Count {
+    param($To, $From)
+    $To.Passed += $From.Passed; $To.Failed += $From.Failed; $To.Skipped += $From.Skipped
+}
+
+function Invoke-LinuxLeg {
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $leg = Get-ZeroCount $Platform
     $savedAllPlatforms = $env:ECRAUTH_TEST_ALL_PLATFORMS
     if ($AllPlatforms) {
         Invoke-Cross
@@ -144,34 +188,153 @@ function Invoke-Test {
     }
     Push-Location $Root
     try {
-        Invoke-Native cargo @('fmt', '--check')
-        Invoke-Native cargo @('clippy', '--locked', '--all-targets', '--', '-D', 'warnings')
-        $counts = Invoke-CargoTest 'cargo' @('test', '--locked', '--no-fail-fast')
-        $passed = $counts.Passed; $failed = $counts.Failed; $skipped = $counts.Skipped
+        $lint = try { Invoke-Lint; 'passed' } catch { Write-Host "lint failed: $_" -ForegroundColor Red; 'failed' }
+        if ($lint -eq 'passed') { $leg.Passed++ } else { $leg.Failed++ }
+        Add-Count $leg (Invoke-CargoTest 'cargo' @('test', '--locked', '--no-fail-fast'))
         if ($AllPlatforms) {
-            foreach ($counts in Invoke-CrossRustTest) { $passed += $counts.Passed; $failed += $counts.Failed; $skipped += $counts.Skipped }
+            foreach ($counts in Invoke-CrossRustTest) { Add-Count $leg $counts }
         }
-
         Invoke-Build
         $valgrind = try { Invoke-ValgrindCheck -Calls 1000 } catch { Write-Host "valgrind check failed: $_"; 'failed' }
-        switch ($valgrind) { 'passed' { $passed++ } 'failed' { $failed++ } default { $skipped++ } }
-        Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
-        $config = New-PesterConfiguration
-        $config.Run.Path = Join-Path $Root 'tests'
-        $config.Run.PassThru = $true
-        $config.Output.Verbosity = 'Detailed'
-        if ($Tag) { $config.Filter.Tag = $Tag }
-        Set-StrictMode -Off  # the tests run in this scope; this script's strict mode is not theirs
-        $result = Invoke-Pester -Configuration $config
-        $passed += $result.PassedCount; $failed += $result.FailedCount; $skipped += $result.SkippedCount
+        switch ($valgrind) { 'passed' { $leg.Passed++ } 'failed' { $leg.Failed++ } default { $leg.Skipped++ } }
+        Add-Count $leg (Invoke-PesterSuite)
     }
     finally {
         Pop-Location
         $env:ECRAUTH_TEST_ALL_PLATFORMS = $savedAllPlatforms
     }
-    # The line CI reads (Pester's own summary is not one).
-    Write-Output ("{0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
-    if ($failed -gt 0) { exit 1 }
+    $leg.Seconds = $watch.Elapsed.TotalSeconds
+    $leg
+}
+
+function Invoke-PesterSuite {
+    # The Pester suites on this engine; returns the counts and prints the leg's line.
+    Import-Module Pester -MinimumVersion 5.0 -ErrorAction Stop
+    $config = New-PesterConfiguration
+    $config.Run.Path = Join-Path $Root 'tests'
+    $config.Run.PassThru = $true
+    $config.Output.Verbosity = 'Detailed'
+    if ($Tag) { $config.Filter.Tag = $Tag }
+    Set-StrictMode -Off  # the tests run in this scope; this script's strict mode is not theirs
+    $result = Invoke-Pester -Configuration $config
+    Set-StrictMode -Version 3.0
+    [pscustomobject]@{ Passed = $result.PassedCount; Failed = $result.FailedCount; Skipped = $result.SkippedCount }
+}
+
+function Invoke-PesterTask {
+    if (-not $NoBuild) { Invoke-Build }
+    # The Windows leg's Linux side hands over a folder for the test programs' PATH and a temp
+    # folder it can see (Z:\tmp\...), so what the tests write is visible to the broker.
+    if ($env:ECRAUTH_TEST_WINDOWS_TEMP) { $env:TMP = $env:ECRAUTH_TEST_WINDOWS_TEMP; $env:TEMP = $env:ECRAUTH_TEST_WINDOWS_TEMP }
+    if ($env:ECRAUTH_TEST_WINDOWS_PATH) { $env:PATH = $env:ECRAUTH_TEST_WINDOWS_PATH + [IO.Path]::PathSeparator + $env:PATH }
+    $counts = Invoke-PesterSuite
+    if ($env:ECRAUTH_TEST_RESULT_FILE) {
+        [IO.File]::WriteAllText($env:ECRAUTH_TEST_RESULT_FILE, ('{0} {1} {2}' -f $counts.Passed, $counts.Failed, $counts.Skipped))
+    }
+    Write-Output ("{0} passed, {1} failed, {2} skipped" -f $counts.Passed, $counts.Failed, $counts.Skipped)
+    if ($counts.Failed -gt 0) { exit 1 }
+}
+
+function Invoke-WindowsLeg {
+    # The Pester suites in PowerShell 7 for Windows under Wine 10 (../shared/tools/bin/pwsh-windows)
+    # with the Cross-built ecr_auth.dll. The Windows process cannot start Linux programs: the
+    # registry, mock ECR, htpasswd and the real docker CLI (behind a relaying docker.exe) start
+    # through tests/support/test_broker.py, started here; fake clients are MinGW-built exes.
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $leg = Get-ZeroCount 'Windows'
+    $dll = Join-Path $ModuleSource 'win-x64/ecr_auth.dll'
+    if (-not (Test-Path -LiteralPath $dll)) { Invoke-Cross }
+    $pwshWindows = Get-ToolCommand 'pwsh-windows'
+    Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
+    $work = Join-Path '/tmp' ('ecrauth-windows-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    $bin = Join-Path $work 'bin'
+    $path = Join-Path $work 'path'
+    $null = New-Item -ItemType Directory -Force -Path $bin, $path, (Join-Path $work 'temp')
+    $broker = $null
+    try {
+        # The test programs, built once for the whole leg.
+        $flags = Get-TestProgramFlag -Windows
+        Invoke-Native x86_64-w64-mingw32-gcc (@($flags) + @('-o', (Join-Path $bin 'fake_client.exe'), (Join-Path $Root 'tests/windows/fake_client.c'), '-lws2_32', '-lshell32'))
+        Invoke-Native x86_64-w64-mingw32-gcc (@($flags) + @('-o', (Join-Path $bin 'credential_helper.exe'), (Join-Path $Root 'tests/support/credential_helper.c')))
+        Invoke-Native cc (@(Get-TestProgramFlag) + @('-o', (Join-Path $bin 'credential_helper'), (Join-Path $Root 'tests/support/credential_helper.c')))
+        # The package the Package suite installs (built here: cargo does not run on that side).
+        $package = @(Invoke-Package)[-1]
+        $prefix = Join-Path $work 'wineprefix'
+        $brokerLog = Join-Path $work 'broker.log'
+        $python = (Get-Command python3 -CommandType Application | Select-Object -First 1).Source
+        $broker = Start-Process -FilePath $python -ArgumentList (Join-Path $Root 'tests/support/test_broker.py'), '--wine-prefix', $prefix -PassThru `
+            -RedirectStandardOutput $brokerLog -RedirectStandardError (Join-Path $work 'broker.err')
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not ((Test-Path $brokerLog) -and (Get-Content -Raw $brokerLog) -match 'listening on (\d+)')) {
+            if ($broker.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "the test broker did not start: $(Get-Content -Raw (Join-Path $work 'broker.err'))" }
+            Start-Sleep -Milliseconds 100
+        }
+        $brokerUri = "http://127.0.0.1:$($Matches[1])"
+        $docker = (Get-Command docker -CommandType Application | Select-Object -First 1).Source
+        $windows = { param($p) 'Z:' + $p.Replace('/', '\') }
+        $resultFile = Join-Path $work 'result.txt'
+        $settings = @{
+            ECRAUTH_TEST_BROKER        = $brokerUri
+            ECRAUTH_TEST_WINDOWS_BIN   = & $windows $bin
+            ECRAUTH_TEST_WINDOWS_PATH  = & $windows $path
+            ECRAUTH_TEST_WINDOWS_TEMP  = & $windows (Join-Path $work 'temp')
+            ECRAUTH_TEST_RESULT_FILE   = & $windows $resultFile
+            ECRAUTH_TEST_PACKAGE       = & $windows $package
+            ECRAUTH_TEST_WINE_PREFIX   = $prefix
+            ECRAUTH_TEST_ALL_PLATFORMS = $null
+            PWSH_WINDOWS_PREFIX        = $prefix
+        }
+        $saved = @{}
+        foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); Set-EnvironmentValue $name $settings[$name] }
+        try {
+            # docker.exe on the Windows PATH: records the call, then the real docker CLI runs it
+            # (tests/windows/fake_client.c in relay mode; this side is Linux, so not New-FakeClient).
+            Copy-Item -LiteralPath (Join-Path $bin 'fake_client.exe') -Destination (Join-Path $path 'docker.exe')
+            [IO.File]::WriteAllText((Join-Path $path 'docker.fake'), "relay=$(([uri]$brokerUri).Authority)`nrelay_program=$docker`n")
+            $arguments = @('-NoProfile', '-File', (Join-Path $Root 'build.ps1'), 'Pester', '-NoBuild')
+            if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
+            Write-Host "> pwsh-windows $($arguments -join ' ')" -ForegroundColor Cyan
+            & $pwshWindows @arguments | Out-Host
+        }
+        finally { foreach ($name in $saved.Keys) { Set-EnvironmentValue $name $saved[$name] } }
+        if (Test-Path -LiteralPath $resultFile) {
+            $numbers = (Get-Content -Raw $resultFile).Trim() -split ' '
+            $leg.Passed = [int]$numbers[0]; $leg.Failed = [int]$numbers[1]; $leg.Skipped = [int]$numbers[2]
+        }
+        else { Write-Host 'The Windows leg wrote no result: counted as one failure.' -ForegroundColor Red; $leg.Failed = 1 }
+    }
+    finally {
+        if ($broker -and -not $broker.HasExited) { Stop-Process -Id $broker.Id -ErrorAction SilentlyContinue; $null = $broker.WaitForExit(10000) }
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    $leg.Seconds = $watch.Elapsed.TotalSeconds
+    $leg
+}
+
+function Get-ToolCommand {
+    # A program of ../shared/tools/bin (pwsh-windows, wine10): from PATH, else that folder.
+    param([string] $Name)
+    $command = Get-Command $Name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($command) { return $command.Source }
+    $path = Join-Path $Root "../shared/tools/bin/$Name"
+    if (-not (Test-Path -LiteralPath $path)) { throw "$Name is neither on PATH nor in ../shared/tools/bin: the Windows leg needs it" }
+    (Resolve-Path -LiteralPath $path).ProviderPath
+}
+
+function Invoke-Lint {
+    # PSScriptAnalyzer with the PowerShell Gallery's settings over the module, this script and
+    # the tests (a suppression says why), then cargo fmt and clippy.
+    Import-Module PSScriptAnalyzer -ErrorAction Stop
+    $findings = @(foreach ($path in (Join-Path $Root 'module'), (Join-Path $Root 'build.ps1'), (Join-Path $Root 'tests'), (Join-Path $Root 'benches')) {
+            Invoke-ScriptAnalyzer -Path $path -Recurse -Settings PSGallery -Severity Warning, Error
+        })
+    foreach ($finding in $findings) {
+        Write-Host ("{0}:{1}: {2} {3}: {4}" -f $finding.ScriptPath, $finding.Line, $finding.Severity, $finding.RuleName, $finding.Message) -ForegroundColor Red
+    }
+    Write-Host "PSScriptAnalyzer: $($findings.Count) finding(s)"
+    if ($findings.Count) { throw "PSScriptAnalyzer found $($findings.Count) problem(s)" }
+    Invoke-Native cargo @('fmt', '--check')
+    Invoke-Native cargo @('clippy', '--locked', '--all-targets', '--', '-D', 'warnings')
 }
 
 function Invoke-CargoTest {
@@ -205,12 +368,8 @@ function Invoke-CrossRustTest {
     $extra.CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER = 'qemu-aarch64-static -L /usr/aarch64-linux-gnu'
     $extra.CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER = Get-WineCommand
     Use-CrossEnvironment $extra {
-        Initialize-WinePrefix
-        try {
-            Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'aarch64-unknown-linux-gnu')
-            Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'x86_64-pc-windows-gnu', '-Zbuild-std=std,panic_unwind')
-        }
-        finally { Stop-Wine }
+        Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'aarch64-unknown-linux-gnu')
+        Invoke-CargoTest /usr/bin/cargo @('test', '--locked', '--no-fail-fast', '--lib', '--test', 'fetch_mock', '--target', 'x86_64-pc-windows-gnu', '-Zbuild-std=std,panic_unwind')
     }
 }
 
@@ -295,7 +454,7 @@ $CrossTargets = @(
 )
 $CrossPackages = 'rustc-web', 'cargo-web', 'rust-web-src', 'gcc-mingw-w64-x86-64', 'g++-mingw-w64-x86-64',
 'mingw-w64-x86-64-dev', 'binutils-mingw-w64-x86-64', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross',
-'binutils-aarch64-linux-gnu', 'wine64', 'wine', 'qemu-user-static'
+'binutils-aarch64-linux-gnu', 'qemu-user-static'
 
 function Get-CrossDirectory { Join-Path $Root 'target/cross' }
 
@@ -350,9 +509,10 @@ function Invoke-Cross {
 }
 
 function Set-EnvironmentValue {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Sets a variable of this build process only.')]
+    param([string] $Name, [string] $Value)
     # $null or '' removes the variable. ([Environment]::SetEnvironmentVariable($name, $null) does
     # not: PowerShell passes "" for $null, and .NET on Unix then keeps the variable, empty.)
-    param([string] $Name, [string] $Value)
     if ($Value) { [Environment]::SetEnvironmentVariable($Name, $Value) }
     else { Remove-Item -LiteralPath "env:$Name" -ErrorAction SilentlyContinue }
 }
@@ -448,12 +608,12 @@ function Invoke-Clean {
     Remove-Item -LiteralPath (Join-Path $Root 'out') -Recurse -Force -ErrorAction SilentlyContinue
 }
 
-$known = 'Build', 'Cross', 'Install', 'Test', 'Demo', 'Package', 'Clean'
+$known = 'Build', 'Cross', 'Install', 'Test', 'Pester', 'Lint', 'Demo', 'Package', 'Clean'
 $Task = @($Task -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 foreach ($name in $Task) {
     if ($known -notcontains $name) { throw "Unknown task '$name'. Tasks: $($known -join ', ')." }
 }
 foreach ($name in $Task) {
     Write-Host "== $name" -ForegroundColor Yellow
-    & "Invoke-$name"
+    if ($name -eq 'Pester') { Invoke-PesterTask } else { & "Invoke-$name" }
 }

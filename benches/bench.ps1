@@ -52,7 +52,7 @@ foreach ($name in $Only) {
 }
 Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
-$Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
+$Pwsh = Get-TestPwsh
 $Rows = New-Object System.Collections.Generic.List[object]
 
 function Get-Median([double[]] $Values) {
@@ -67,7 +67,7 @@ function Add-Row([string] $Name, [double[]] $Milliseconds, [string] $Peer, [stri
     Write-Host ("{0,-58} {1,9:N2} ms (n={2})" -f $Name, $median, $Milliseconds.Count)
 }
 
-function Get-RowMs([string] $Name) {
+function Get-RowMillisecond([string] $Name) {
     $row = $Rows | Where-Object Measurement -eq $Name | Select-Object -First 1
     if ($row) { $row.MedianMs } else { $null }
 }
@@ -244,7 +244,7 @@ if ('$aws') {
         Add-Row 'aws ecr get-login-password | docker login' $result.Cli ''
         foreach ($name in 'Auth-ECR, first call in a shell (binds the library)', 'Auth-ECR, repeated in a warm shell (-Force)') {
             $row = $Rows | Where-Object Measurement -eq $name
-            $row.Note = 'vs AWS CLI pipeline: {0:N3}x' -f ($row.MedianMs / (Get-RowMs 'aws ecr get-login-password | docker login'))
+            $row.Note = 'vs AWS CLI pipeline: {0:N3}x' -f ($row.MedianMs / (Get-RowMillisecond 'aws ecr get-login-password | docker login'))
         }
     }
     else { Write-Host 'AWS CLI not found (.venv/bin/pip install awscli): pipeline skipped' }
@@ -272,7 +272,7 @@ Auth-ECR AKIAIOSFODNN7EXAMPLE 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' -Endpoi
     Add-Row 'Auth-ECR repeat while the login is valid' $result.Times '' ("{0} ECR requests, {1} client runs" -f $result.Requests, $result.ClientRuns)
 }
 
-function Measure-Registries($Stack) {
+function Measure-Registry($Stack) {
     $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Stack.Registry.Host)" -Password 'bench' -PerRegistry
     try {
         $script = @"
@@ -330,7 +330,7 @@ try {
     if (-not $Only -or $Only -contains 'Profile') { Measure-Profile $stack }
     if (-not $Only -or $Only -contains 'Login') { Measure-Login $stack }
     if (-not $Only -or $Only -contains 'Repeat') { Measure-Repeat $stack }
-    if (-not $Only -or $Only -contains 'Registries') { Measure-Registries $stack }
+    if (-not $Only -or $Only -contains 'Registries') { Measure-Registry $stack }
     if (-not $Only -or $Only -contains 'Fetch') { Measure-Fetch $stack }
 }
 finally {
@@ -343,7 +343,7 @@ finally {
 
 # Ratios against the peers measured in this same run.
 foreach ($row in $Rows) {
-    if ($row.Peer -and (Get-RowMs $row.Peer)) { $row | Add-Member Ratio ([math]::Round($row.MedianMs / (Get-RowMs $row.Peer), 3)) }
+    if ($row.Peer -and (Get-RowMillisecond $row.Peer)) { $row | Add-Member Ratio ([math]::Round($row.MedianMs / (Get-RowMillisecond $row.Peer), 3)) }
     else { $row | Add-Member Ratio $null }
 }
 if ($CleanBuild) {
