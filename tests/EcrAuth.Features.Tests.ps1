@@ -6,7 +6,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'support/EcrTestStack.psm1') -Force
     $script:ModulePath = Join-Path $PSScriptRoot '../module/EcrAuth'
     Import-Module $ModulePath -Force
-    $script:Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
+    $script:Pwsh = Get-TestPwsh
     $script:AccessKey = 'AKIAIOSFODNN7EXAMPLE'
     $script:SecretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
     $script:Password = 'pw-' + [guid]::NewGuid().ToString('n')
@@ -30,7 +30,7 @@ BeforeAll {
         if ($entry) { $entry.Value.auth } else { $null }
     }
     function script:Get-RequestCount { @(Get-MockEcrRequest $Ecr).Count }
-    function script:Use-FakeClients {
+    function script:Use-FakeClient {
         # Fake clients first on PATH (they cannot be installed here); returns their folder.
         $bin = Join-Path $Work ('bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
         foreach ($name in 'docker', 'podman', 'finch', 'nerdctl', 'helm', 'oras') { $null = New-FakeClient -Directory $bin -Name $name }
@@ -104,7 +104,7 @@ Describe 'Registries' -Tag Integration {
     }
 
     It 'given a dual-stack registry host, account and region come from it and docker logs in to that host' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $null = New-DockerConfig
         $hostName = '123456789012.dkr-ecr.eu-west-1.on.aws'
         Auth-ECR $AccessKey $SecretKey -Registry $hostName -EndpointUrl $Ecr.Uri 6>$null
@@ -114,14 +114,14 @@ Describe 'Registries' -Tag Integration {
     }
 
     It 'given keys and no -Region, the request is signed for us-east-1' {
-        $null = Use-FakeClients
+        $null = Use-FakeClient
         $null = New-DockerConfig
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
         (Get-MockEcrRequest $Ecr)[-1].region | Should -Be 'us-east-1'
     }
 
     It 'given -Public, ECR Public''s API is called in us-east-1 and public.ecr.aws is logged in' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $null = New-DockerConfig
         $login = Auth-ECR $AccessKey $SecretKey eu-west-1 -Public -EndpointUrl $Ecr.Uri -PassThru 6>$null
         $last = (Get-MockEcrRequest $Ecr)[-1]
@@ -143,7 +143,7 @@ Describe 'Clients' -Tag Integration {
         @{ Client = 'helm'; Expected = 'registry login {0} --username AWS --password-stdin' }
         @{ Client = 'oras'; Expected = 'login {0} --username AWS --password-stdin' }
     ) {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $login = Auth-ECR $AccessKey $SecretKey -Client $Client -EndpointUrl $Ecr.Uri -PassThru 6>$null
         $login.Client | Should -Be $Client
         Get-Content (Join-Path $bin "$Client.calls.args") | Should -Be ($Expected -f $Registry.Host)
@@ -179,7 +179,7 @@ Describe 'Results and pipes' -Tag Integration {
     }
 
     It 'given Get-EcrLoginPassword -AsLogin, it returns logins with a PSCredential and runs no client' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $login = Get-EcrLoginPassword $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -AsLogin
         $login.Registry | Should -Be $Registry.Host
         $login.Credential | Should -BeOfType [pscredential]
@@ -242,13 +242,16 @@ Describe 'Fast repeat logins' -Tag Integration {
         Get-RequestCount | Should -Be $before -Because 'the token was still valid inside the library'
     }
 
-    It 'given the state folder, EcrAuth''s own logins folder is owner-only and holds no secret' {
+    It 'given the state folder, EcrAuth''s own logins folder is owner-only (Unix) and holds no secret' {
         $null = New-DockerConfig
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -SessionToken 'SESSION-TOKEN-VALUE' 6>$null
         $files = @(Get-ChildItem -LiteralPath $env:ECRAUTH_STATE_DIR -Recurse -File)
         $files.Count | Should -Be 1
-        [Convert]::ToString([int](Get-Item (Join-Path $env:ECRAUTH_STATE_DIR 'logins')).UnixFileMode, 8) | Should -Be '700'
-        [Convert]::ToString([int]$files[0].UnixFileMode, 8) | Should -Be '600'
+        # Windows has no Unix modes: there the folder is the user's own %LOCALAPPDATA% (tests/EcrAuth.Windows.Tests.ps1).
+        if (-not $IsWindows) {
+            [Convert]::ToString([int](Get-Item (Join-Path $env:ECRAUTH_STATE_DIR 'logins')).UnixFileMode, 8) | Should -Be '700'
+            [Convert]::ToString([int]$files[0].UnixFileMode, 8) | Should -Be '600'
+        }
         $text = Get-Content -Raw $files[0].FullName
         foreach ($secret in $Password, $SecretKey, $AccessKey, 'SESSION-TOKEN-VALUE') { $text | Should -Not -Match ([regex]::Escape($secret)) }
         $text | Should -Match ([regex]::Escape($Registry.Host))
@@ -257,7 +260,8 @@ Describe 'Fast repeat logins' -Tag Integration {
     It 'given four shells logging in at once, every one succeeds and one whole record remains' {
         $config = New-DockerConfig
         $command = "Import-Module '$ModulePath'; Auth-ECR '$AccessKey' '$SecretKey' -EndpointUrl '$($Ecr.Uri)' -Force 6>`$null"
-        $processes = 1..4 | ForEach-Object { Start-Process -FilePath $Pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $command -PassThru }
+        # -NoNewWindow: on Windows each shell shares this console (PowerShell for Windows writes nothing without one).
+        $processes = 1..4 | ForEach-Object { Start-Process -FilePath $Pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $command -PassThru -NoNewWindow }
         $processes | ForEach-Object { $_.WaitForExit(); $_.ExitCode | Should -Be 0 }
         $files = @(Get-ChildItem -LiteralPath $env:ECRAUTH_STATE_DIR -File -Recurse)
         $files.Name | Should -Not -Match '\.tmp$'
@@ -296,13 +300,13 @@ Describe 'Log out and status' -Tag Integration {
     }
 
     It 'given -Registry and -Client helm, it runs helm registry logout for that host' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         Disconnect-EcrRegistry -Registry 123456789012.dkr.ecr.us-east-1.amazonaws.com -Client helm 6>$null
         Get-Content (Join-Path $bin 'helm.calls.args') | Should -Be 'registry logout 123456789012.dkr.ecr.us-east-1.amazonaws.com'
     }
 
     It 'given piped objects with and without a Client, each is logged out with its own client' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         [pscustomobject]@{ Registry = 'a.example'; Client = 'podman' }, [pscustomobject]@{ Registry = 'b.example' } |
             Disconnect-EcrRegistry 6>$null
         Get-Content (Join-Path $bin 'podman.calls.args') | Should -Be 'logout a.example'
@@ -314,17 +318,8 @@ Describe 'Networks' -Tag Integration {
     AfterEach { $env:PATH = $PreviousPath }
 
     BeforeAll {
-        $script:Tls = Join-Path $Work 'tls'
-        $null = New-Item -ItemType Directory -Force -Path $Tls
         # A private CA and a server certificate for 127.0.0.1 signed by it.
-        Push-Location $Tls
-        try {
-            & openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj '/CN=EcrAuth test CA' -keyout ca.key -out ca.pem 2>$null
-            & openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout key.pem -out server.csr 2>$null
-            Set-Content server.ext "subjectAltName=IP:127.0.0.1`nbasicConstraints=CA:FALSE`nextendedKeyUsage=serverAuth"
-            & openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile server.ext -out cert.pem 2>$null
-        }
-        finally { Pop-Location }
+        $script:Tls = New-TestCertificate -Directory (Join-Path $Work 'tls')
         $script:TlsEcr = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password `
             -TlsCertificate (Join-Path $Tls 'cert.pem') -TlsKey (Join-Path $Tls 'key.pem')
     }
@@ -338,7 +333,7 @@ Describe 'Networks' -Tag Integration {
     }
 
     It 'given AWS_CA_BUNDLE, it is honoured like -CaBundle' {
-        $config = New-DockerConfig
+        $null = New-DockerConfig
         $original = $env:AWS_CA_BUNDLE
         $env:AWS_CA_BUNDLE = Join-Path $Tls 'ca.pem'
         try { Get-EcrLoginPassword $AccessKey $SecretKey -EndpointUrl $TlsEcr.Uri | Should -Be $Password }
@@ -388,17 +383,10 @@ Describe 'Errors the PowerShell way' -Tag Integration {
     }
 
     It 'given two registries of which one refuses the login, the other logs in and one error names the failing one' {
-        $config = New-DockerConfig
+        $null = New-DockerConfig
         $bin = Join-Path $Work ('failing-bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
-        $null = New-Item -ItemType Directory -Path $bin
         # A docker that refuses 444455556666's registry and accepts the others.
-        Set-Content -LiteralPath (Join-Path $bin 'docker') -Value @"
-#!/bin/sh
-cat > /dev/null
-case "`$*" in *444455556666*) echo 'Error response from daemon: login attempt failed with status: 401 Unauthorized' >&2; exit 1 ;; esac
-echo 'Login Succeeded'
-"@
-        & chmod +x (Join-Path $bin 'docker')
+        $null = New-FakeClient -Directory $bin -Name docker -FailMatch 444455556666 -FailMessage 'Error response from daemon: login attempt failed with status: 401 Unauthorized'
         $env:PATH = $bin + [IO.Path]::PathSeparator + $PreviousPath
         $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
         try {
@@ -414,7 +402,7 @@ echo 'Login Succeeded'
     }
 
     It 'given two registries of which ECR denies one, the other logs in and one non-terminating error names the denied one' {
-        $config = New-DockerConfig
+        $null = New-DockerConfig
         $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry -DenyRegistry 444455556666
         try {
             # docker cannot reach the per-registry hosts here: answer the login from a fake docker.
@@ -462,7 +450,8 @@ Describe 'Repeat check of each client''s own auth file' -Tag Integration {
         @{ Client = 'helm'; Variable = 'HELM_REGISTRY_CONFIG'; File = 'registry.json' }
         @{ Client = 'oras'; Variable = 'DOCKER_CONFIG'; File = 'config.json' }
     ) {
-        $bin = Use-FakeClients
+        if ($IsWindows -and $Variable -eq 'XDG_RUNTIME_DIR') { Set-ItResult -Skipped -Because 'podman reads XDG_RUNTIME_DIR on Linux only' }
+        $bin = Use-FakeClient
         $dir = Join-Path $Work ('auth-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
         $null = New-Item -ItemType Directory -Path $dir
         $authFile = Join-Path $dir $File
@@ -495,8 +484,7 @@ Describe 'Repeat check of each client''s own auth file' -Tag Integration {
         $config = New-DockerConfig
         Set-Content -LiteralPath (Join-Path $config 'config.json') -Value $Content.Replace('HOST', $Registry.Host)
         $helpers = Join-Path $Work ('helpers-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
-        $null = New-Item -ItemType Directory -Path $helpers
-        Copy-Item (Join-Path $PSScriptRoot 'support/docker-credential-ecrtest') $helpers
+        New-TestCredentialHelper -Directory $helpers -Name ecrtest
         $env:PATH = $helpers + [IO.Path]::PathSeparator + $PreviousPath
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
         # The real docker stored the login in the helper; config.json keeps an empty entry.
@@ -521,8 +509,41 @@ Describe 'Repeat check of each client''s own auth file' -Tag Integration {
         $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientLoginFailed,Connect-EcrRegistry'
     }
 
+    It 'given Docker Desktop''s credsStore "desktop" and a token longer than the Windows Credential Manager holds, the error says so and what to do' {
+        # An ECR password is a few KB; wincred's blob limit is 2,560 bytes, and the real helper
+        # then answers "The stub received bad data" (actions/runner-images#11172). The test
+        # helper named docker-credential-desktop has that limit.
+        $long = 'L' + ('x' * 2999)
+        $bigRegistry = Start-TestRegistry -Password $long -NoAuth
+        $bigEcr = Start-MockEcr -ProxyEndpoint "http://$($bigRegistry.Host)" -Password $long
+        try {
+            $config = New-DockerConfig
+            Set-Content -LiteralPath (Join-Path $config 'config.json') -Value '{ "credsStore": "desktop" }'
+            $helpers = Join-Path $Work ('desktop-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+            New-TestCredentialHelper -Directory $helpers -Name desktop
+            $env:PATH = $helpers + [IO.Path]::PathSeparator + $PreviousPath
+            $failed = $null
+            Auth-ECR $AccessKey $SecretKey -EndpointUrl $bigEcr.Uri -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+            @($failed).Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientCredentialStoreTooSmall,Connect-EcrRegistry'
+            $failed[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+            $message = $failed[0].Exception.Message
+            $message | Should -Match '2,560-byte limit'
+            $message | Should -Match ([regex]::Escape((Join-Path $config 'config.json')))
+            $message | Should -Match 'Remove the "credsStore" line'
+            $message | Should -Not -Match 'xxxxxxxxxx'
+            # An ordinary-sized login goes into that store, and a repeat asks its helper.
+            Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
+            (Get-Content -Raw (Join-Path $helpers 'store.json')) | Should -Match ([regex]::Escape($Registry.Host))
+        }
+        finally {
+            Stop-TestProcess $bigEcr
+            Stop-TestProcess $bigRegistry
+        }
+    }
+
     It 'given a client without an auth file EcrAuth can check (finch on Linux), a repeat logs in again' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         Auth-ECR $AccessKey $SecretKey -Client finch -EndpointUrl $Ecr.Uri 6>$null
         Auth-ECR $AccessKey $SecretKey -Client finch -EndpointUrl $Ecr.Uri 6>$null
         @(Get-Content (Join-Path $bin 'finch.calls.args')).Count | Should -Be 2
@@ -533,6 +554,7 @@ Describe 'State folder' -Tag Integration {
     AfterEach { $env:PATH = $PreviousPath }
 
     It 'given a shared ECRAUTH_STATE_DIR (mode 1777), it stays 1777 and only EcrAuth''s logins folder is owner-only' {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'Unix file modes do not exist on Windows' }
         $null = New-DockerConfig
         $shared = Join-Path $Work ('shared-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
         $null = New-Item -ItemType Directory -Path $shared
@@ -579,7 +601,7 @@ Describe 'Pipelines' -Tag Integration {
     BeforeEach { $env:ECRAUTH_STATE_DIR = Join-Path $Work ('state-' + [guid]::NewGuid().ToString('n').Substring(0, 8)) }
 
     It 'given Get-EcrConnection | Connect-EcrRegistry -Force, each remembered login (made with a profile) is renewed' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $files = Join-Path $Work 'pipe-aws'
         $null = New-Item -ItemType Directory -Force -Path $files
         Set-Content (Join-Path $files 'config') "[profile pipe]`nregion = us-east-1`n"
@@ -603,7 +625,7 @@ Describe 'Pipelines' -Tag Integration {
     }
 
     It 'given Get-EcrConnection | Disconnect-EcrRegistry, every remembered login is logged out and forgotten' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
         try { Auth-ECR $AccessKey $SecretKey -RegistryId 111122223333, 444455556666 -EndpointUrl $perRegistry.Uri 6>$null }
         finally { Stop-TestProcess $perRegistry }
@@ -614,7 +636,7 @@ Describe 'Pipelines' -Tag Integration {
     }
 
     It 'given plain strings piped to Disconnect-EcrRegistry, each host is logged out' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         'a.example', 'b.example' | Disconnect-EcrRegistry 6>$null
         Get-Content (Join-Path $bin 'docker.calls.args') | Should -Be @('logout a.example', 'logout b.example')
     }
@@ -624,7 +646,7 @@ Describe 'Output streams and standard input' -Tag Integration {
     AfterEach { $env:PATH = $PreviousPath }
 
     It 'given a login, the password reaches the client''s standard input byte for byte: no BOM, no newline' {
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $null = New-DockerConfig
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
         $bytes = [IO.File]::ReadAllBytes((Join-Path $bin 'docker.calls.stdin.bin'))
@@ -633,7 +655,7 @@ Describe 'Output streams and standard input' -Tag Integration {
 
     It 'given the command line Windows PowerShell 5.1 builds (no ArgumentList), the client gets the same argv' {
         # .NET Core passes ArgumentList; .NET Framework has only Arguments, quoted by EcrAuth.
-        $bin = Use-FakeClients
+        $bin = Use-FakeClient
         $null = New-DockerConfig
         $module = Get-Module EcrAuth
         $saved = & $module { Import-EcrPrivate 'Client'; $script:EcrHasArgumentList; $script:EcrHasArgumentList = $false }
@@ -663,7 +685,7 @@ Describe 'Output streams and standard input' -Tag Integration {
     }
 
     It 'given -InformationAction SilentlyContinue, the client''s output is not shown; -InformationVariable still collects it' {
-        $bin = Use-FakeClients
+        $null = Use-FakeClient
         $null = New-DockerConfig
         $collected = $null
         $null = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force -InformationAction SilentlyContinue -InformationVariable collected

@@ -6,7 +6,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'support/EcrTestStack.psm1') -Force
     $script:ModulePath = Join-Path $PSScriptRoot '../module/EcrAuth'
     Import-Module $ModulePath -Force
-    $script:Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
+    $script:Pwsh = Get-TestPwsh
     $script:AccessKey = 'AKIAIOSFODNN7EXAMPLE'
     $script:SecretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
     $script:Password = 'pw-' + [guid]::NewGuid().ToString('n')
@@ -201,6 +201,8 @@ Describe 'Auth-ECR from a $PROFILE' -Tag Integration {
         $config = New-DockerConfig
         $profileHome = Join-Path $Work 'profile-home'
         $profileDir = Join-Path $profileHome '.config/powershell'
+        # Windows keeps $PROFILE in Documents\PowerShell (the Windows leg's Wine profile is new for each run).
+        if ($IsWindows) { $profileHome = [Environment]::GetFolderPath('MyDocuments'); $profileDir = Join-Path $profileHome 'PowerShell' }
         $null = New-Item -ItemType Directory -Force -Path $profileDir
         $profileScript = @"
 Import-Module EcrAuth
@@ -217,6 +219,7 @@ Auth-ECR '$AccessKey' '$SecretKey' -EndpointUrl '$($Ecr.Uri)' 6>`$null
         finally {
             $env:XDG_CONFIG_HOME = $previous.XDG_CONFIG_HOME
             $env:PSModulePath = $previous.PSModulePath
+            if ($IsWindows) { Remove-Item -LiteralPath (Join-Path $profileDir 'Microsoft.PowerShell_profile.ps1') }
         }
         $exit | Should -Be 0
         $output[0] | Should -Be 'EcrAuth'

@@ -4,7 +4,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'support/EcrTestStack.psm1') -Force
     $script:Root = Split-Path -Parent $PSScriptRoot
-    $script:Pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
+    $script:Pwsh = Get-TestPwsh
     $script:Work = New-TestDirectory
     $script:PreviousAws = Use-IsolatedAwsEnvironment -Directory $Work
     $script:Password = 'pw-' + [guid]::NewGuid().ToString('n')
@@ -21,9 +21,15 @@ AfterAll {
 
 Describe 'build.ps1 Package' -Tag Integration {
     It 'given the package, a local repository install gives a working Import-Module EcrAuth and Auth-ECR' {
-        $output = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build.ps1') Package 2>&1
-        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
-        $package = @(Get-ChildItem (Join-Path $Root 'out') -Filter 'EcrAuth.*.nupkg')
+        if ($env:ECRAUTH_TEST_PACKAGE) {
+            # The Windows leg: build.ps1 packaged it on the Linux side (cargo does not run here).
+            $package = @(Get-Item -LiteralPath $env:ECRAUTH_TEST_PACKAGE)
+        }
+        else {
+            $output = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build.ps1') Package 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+            $package = @(Get-ChildItem (Join-Path $Root 'out') -Filter 'EcrAuth.*.nupkg')
+        }
         $package.Count | Should -Be 1
 
         $repository = Join-Path $Work 'repository'
@@ -41,12 +47,19 @@ Import-Module EcrAuth
 Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | ForEach-Object Registry
 "@
         $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; HOME = $env:HOME; DOCKER_CONFIG = $env:DOCKER_CONFIG }
+        if ($IsWindows) {
+            # The Windows user scope, Documents\PowerShell\Modules (the Windows leg's Wine profile is new for each run).
+            $dataHome = [Environment]::GetFolderPath('MyDocuments')
+            Remove-Item -LiteralPath (Join-Path $dataHome 'PowerShell\Modules\EcrAuth') -Recurse -Force -ErrorAction SilentlyContinue
+        }
         try {
-            # A fresh user scope. PSResourceGet installs CurrentUser modules under
-            # HOME/.local/share while PowerShell searches XDG_DATA_HOME: keep the two equal.
-            $env:HOME = $dataHome
-            $env:XDG_DATA_HOME = Join-Path $dataHome '.local/share'
-            $null = New-Item -ItemType Directory -Force -Path $env:XDG_DATA_HOME
+            if (-not $IsWindows) {
+                # A fresh user scope. PSResourceGet installs CurrentUser modules under
+                # HOME/.local/share while PowerShell searches XDG_DATA_HOME: keep the two equal.
+                $env:HOME = $dataHome
+                $env:XDG_DATA_HOME = Join-Path $dataHome '.local/share'
+                $null = New-Item -ItemType Directory -Force -Path $env:XDG_DATA_HOME
+            }
             $env:DOCKER_CONFIG = $docker
             $result = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
             $exit = $LASTEXITCODE
@@ -58,7 +71,8 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
         $result[-3] | Should -BeLike "$dataHome*" -Because "the module must come from the temp user scope"
         $result[-2] | Should -Be '4' -Because 'the installed help (comment-based) shows the four parameter sets'
         $result[-1] | Should -Be $Registry.Host
-        Test-Path (Join-Path $result[-3] 'linux-x64/libecr_auth.so') | Should -BeTrue
+        $own = if ($IsWindows) { 'win-x64/ecr_auth.dll' } else { 'linux-x64/libecr_auth.so' }
+        Test-Path (Join-Path $result[-3] $own) | Should -BeTrue
         # Each platform's library in the installed copy: its format, its machine, every function
         # the module binds. All three when the cross builds ran (build.ps1 Test -AllPlatforms).
         $expected = @(
@@ -78,35 +92,65 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
         (Get-Content -Raw (Join-Path $docker 'config.json')) | Should -Match ([regex]::Escape($Registry.Host))
     }
     It 'given a shell that loaded the installed library, Install again puts the new one in place by rename and that shell keeps working' {
-        # Windows cannot overwrite or delete a loaded DLL (Copy-StagedLibrary moves it aside there);
-        # here the check is that the file is replaced, never written into: a new inode.
+        # Copy-StagedLibrary never writes into a library a shell may have loaded: on Unix it
+        # renames over it (a new inode); Windows cannot overwrite or delete a loaded DLL, so it
+        # moves it aside as ecr_auth.dll.<id>.old first.
         $home2 = Join-Path $Work 'install-home'
         $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; HOME = $env:HOME; RUSTUP_HOME = $env:RUSTUP_HOME; CARGO_HOME = $env:CARGO_HOME }
         $holder = $null
+        # The Windows leg installs the staged libraries (cargo does not run there).
+        $install = @((Join-Path $Root 'build.ps1'), 'Install')
+        if ($env:ECRAUTH_TEST_PACKAGE) { $install += '-NoBuild' }
         try {
-            # Install builds first: rustup and cargo keep their homes under the real HOME.
-            if (-not $env:RUSTUP_HOME) { $env:RUSTUP_HOME = Join-Path $HOME '.rustup' }
-            if (-not $env:CARGO_HOME) { $env:CARGO_HOME = Join-Path $HOME '.cargo' }
-            $env:HOME = $home2
-            $env:XDG_DATA_HOME = Join-Path $home2 '.local/share'
-            $output = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build.ps1') Install 2>&1
-            $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
             $version = (Import-PowerShellDataFile (Join-Path $Root 'module/EcrAuth/EcrAuth.psd1')).ModuleVersion
-            $library = Join-Path $env:XDG_DATA_HOME "powershell/Modules/EcrAuth/$version/linux-x64/libecr_auth.so"
-            $before = (& stat -c %i $library)
+            if ($IsWindows) {
+                $library = Join-Path ([Environment]::GetFolderPath('MyDocuments')) "PowerShell\Modules\EcrAuth\$version\win-x64\ecr_auth.dll"
+            }
+            else {
+                # Install builds first: rustup and cargo keep their homes under the real HOME.
+                if (-not $env:RUSTUP_HOME) { $env:RUSTUP_HOME = Join-Path $HOME '.rustup' }
+                if (-not $env:CARGO_HOME) { $env:CARGO_HOME = Join-Path $HOME '.cargo' }
+                $env:HOME = $home2
+                $env:XDG_DATA_HOME = Join-Path $home2 '.local/share'
+                $library = Join-Path $env:XDG_DATA_HOME "powershell/Modules/EcrAuth/$version/linux-x64/libecr_auth.so"
+            }
+            $output = & $Pwsh -NoProfile -NonInteractive -File @install 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+            if (-not $IsWindows) { $before = (& stat -c %i $library) }
             $signal = Join-Path $Work 'install-signal'
             $log = Join-Path $Work 'holder.log'
             $script = "Import-Module EcrAuth; Get-EcrLoginPassword AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)'; " +
                 "while (-not (Test-Path '$signal')) { Start-Sleep -Milliseconds 100 }; Get-EcrLoginPassword AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)'"
-            $holder = Start-Process -FilePath $Pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', $script) -PassThru -RedirectStandardOutput $log
+            # -NoNewWindow: PowerShell for Windows under Wine writes nothing without a console.
+            $holder = Start-Process -FilePath $Pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', "`"$script`"") -PassThru -NoNewWindow -RedirectStandardOutput $log
             $deadline = [DateTime]::UtcNow.AddSeconds(30)
             while (-not ((Test-Path $log) -and (Get-Content $log -Raw) -match $Password) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-            $output = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build.ps1') Install 2>&1
+            (Get-Content $log -Raw) | Should -Match $Password -Because 'the holding shell must have loaded the library'
+            if ($IsWindows) {
+                # Is the loaded DLL locked? On Windows it is; under Wine the test says what it saw.
+                $locked = try { [IO.File]::Open($library, 'Open', 'ReadWrite', 'None').Dispose(); $false } catch { $true }
+                Write-Host "      a loaded ecr_auth.dll is $(if ($locked) { 'locked' } else { 'not locked' }) against writing here"
+            }
+            $output = & $Pwsh -NoProfile -NonInteractive -File @install 2>&1
             $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
-            (& stat -c %i $library) | Should -Not -Be $before
+            if ($IsWindows) {
+                Test-Path -LiteralPath $library | Should -BeTrue
+                # The loaded one went aside; while a shell holds it (real Windows), Install cannot
+                # remove it and says so. Where it is not locked (Wine), the aside copy is gone.
+                $aside = @(Get-ChildItem -LiteralPath (Split-Path $library) -Filter 'ecr_auth.dll.*.old').Count
+                if ($locked) {
+                    $aside | Should -Be 1
+                    ($output | Out-String) | Should -Match 'Kept ecr_auth\.dll\.\w+\.old: a shell still has it loaded'
+                }
+                else { $aside | Should -Be 0 }
+            }
+            else { (& stat -c %i $library) | Should -Not -Be $before }
             $null = New-Item -ItemType File -Path $signal
             $holder.WaitForExit(30000) | Should -BeTrue
             @(Get-Content $log | Where-Object { $_ -eq $Password }).Count | Should -Be 2
+            # A new shell gets the new library.
+            $fresh = & $Pwsh -NoProfile -NonInteractive -Command "Import-Module EcrAuth; Get-EcrLoginPassword AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)'" 2>&1
+            $fresh | Should -Contain $Password
         }
         finally {
             if ($holder -and -not $holder.HasExited) { $holder.Kill() }

@@ -10,7 +10,7 @@ BeforeDiscovery {
     $root = Split-Path -Parent $PSScriptRoot
     $required = $env:ECRAUTH_TEST_ALL_PLATFORMS -eq '1'
     $has = { param($path, [string[]] $commands) (Test-Path $path) -and -not @($commands | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) }) }
-    $script:SkipWindows = -not $required -and -not (& $has (Join-Path $root 'module/EcrAuth/win-x64/ecr_auth.dll') @('/usr/lib/wine/wine64', 'x86_64-w64-mingw32-gcc'))
+    $script:SkipWindows = -not $required -and -not (& $has (Join-Path $root 'module/EcrAuth/win-x64/ecr_auth.dll') @((Join-Path $root '../shared/tools/bin/wine10'), 'x86_64-w64-mingw32-gcc'))
     $script:SkipArm64 = -not $required -and -not (& $has (Join-Path $root 'module/EcrAuth/linux-arm64/libecr_auth.so') @('qemu-aarch64-static', 'aarch64-linux-gnu-gcc'))
 }
 
@@ -25,17 +25,7 @@ BeforeAll {
     $script:Http = Start-MockEcr -ProxyEndpoint $Proxy -Password $Password
 
     # A private CA and a certificate for 127.0.0.1 signed by it, for the HTTPS runs.
-    $script:Tls = Join-Path $Work 'tls'
-    $null = New-Item -ItemType Directory -Path $Tls
-    Push-Location $Tls
-    try {
-        & openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj '/CN=EcrAuth platform test CA' -keyout ca.key -out ca.pem 2>$null
-        & openssl x509 -in ca.pem -outform der -out ca.der
-        & openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout key.pem -out server.csr 2>$null
-        Set-Content server.ext "subjectAltName=IP:127.0.0.1`nbasicConstraints=CA:FALSE`nextendedKeyUsage=serverAuth"
-        & openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile server.ext -out cert.pem 2>$null
-    }
-    finally { Pop-Location }
+    $script:Tls = New-TestCertificate -Directory (Join-Path $Work 'tls')
     $script:Https = Start-MockEcr -ProxyEndpoint $Proxy -Password $Password -TlsCertificate (Join-Path $Tls 'cert.pem') -TlsKey (Join-Path $Tls 'key.pem')
 
     function script:Invoke-Compiler {
@@ -91,13 +81,11 @@ Describe 'win-x64 under Wine' -Tag Platforms -Skip:$SkipWindows {
             $SavedWine[$entry.Key] = [Environment]::GetEnvironmentVariable($entry.Key)
             Set-EnvironmentValue $entry.Key $entry.Value
         }
-        Initialize-WinePrefix
         $env:ECR_AUTH_EXPECT_PASSWORD = $Password
         $script:WindowsCa = 'Z:' + (Join-Path $Tls 'ca.pem').Replace('/', '\')
     }
     AfterAll {
         Remove-Item env:ECR_AUTH_EXPECT_PASSWORD -ErrorAction SilentlyContinue
-        Stop-Wine
         Restore-Environment $SavedWine
     }
 
@@ -119,9 +107,9 @@ Describe 'win-x64 under Wine' -Tag Platforms -Skip:$SkipWindows {
     }
 
     It 'given HTTPS with AWS_CA_BUNDLE as a Windows path, it fetches' {
-        $env:AWS_CA_BUNDLE = $WindowsCa
-        try { $run = Invoke-Captured $Wine @((Join-Path $Bin 'fetch_one.exe'), $Https.Uri) }
-        finally { Remove-Item env:AWS_CA_BUNDLE }
+        # wine10 keeps the host's AWS_CA_BUNDLE from the Windows process: cmd.exe sets it there.
+        $program = 'Z:' + (Join-Path $Bin 'fetch_one.exe').Replace('/', '\')
+        $run = Invoke-Captured $Wine @('cmd.exe', '/c', "set AWS_CA_BUNDLE=$WindowsCa&& $program $($Https.Uri)")
         $run.ExitCode | Should -Be 0 -Because $run.Text
         $run.Text | Should -Match "^ok 123456789012.dkr.ecr.us-west-2.amazonaws.com AWS password matches"
     }
