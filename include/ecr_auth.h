@@ -315,6 +315,16 @@ const char *ecr_auth_result_username(const struct ecr_auth_result *result, size_
 const char *ecr_auth_result_password(const struct ecr_auth_result *result, size_t index);
 
 /**
+ * Length in bytes of the registry password (without its terminating NUL), so a caller can
+ * copy it once instead of scanning for the NUL; 0 if `result` is NULL or `index` is out of
+ * range.
+ *
+ * # Safety
+ * `result` is NULL or a pointer from a fetch that has not been freed.
+ */
+size_t ecr_auth_result_password_len(const struct ecr_auth_result *result, size_t index);
+
+/**
  * Expiry of the login as Unix seconds (UTC, 0 to 253402300799); 0 if `result` is NULL or
  * `index` is out of range.
  *

@@ -134,6 +134,8 @@ fn fetch_and_read_every_field() {
         );
         assert_eq!(text(ecr_auth_result_username(result, 1)).unwrap(), "AWS");
         assert_eq!(text(ecr_auth_result_password(result, 1)).unwrap(), "pw-2");
+        assert_eq!(ecr_auth_result_password_len(result, 1), "pw-2".len());
+        assert_eq!(ecr_auth_result_password_len(result, usize::MAX), 0);
         assert_eq!(ecr_auth_result_expires_at(result, 0), 1_900_000_001);
         // Out of range reads are NULL / 0, not a crash.
         assert!(ecr_auth_result_registry(result, 2).is_null());
@@ -193,6 +195,7 @@ fn accessors_and_free_tolerate_null() {
         assert!(ecr_auth_result_proxy_endpoint(null(), 0).is_null());
         assert!(ecr_auth_result_username(null(), 0).is_null());
         assert!(ecr_auth_result_password(null(), 0).is_null());
+        assert_eq!(ecr_auth_result_password_len(null(), 0), 0);
         assert_eq!(ecr_auth_result_expires_at(null(), 0), 0);
         ecr_auth_result_free(null_mut());
         ecr_auth_result_free(null_mut());

@@ -24,8 +24,8 @@ pub use request::{
 pub use result::{
     EcrAuthResult, ecr_auth_result_count, ecr_auth_result_expires_at, ecr_auth_result_failure_count,
     ecr_auth_result_failure_message, ecr_auth_result_failure_status, ecr_auth_result_failure_target,
-    ecr_auth_result_free, ecr_auth_result_password, ecr_auth_result_proxy_endpoint, ecr_auth_result_registry,
-    ecr_auth_result_username,
+    ecr_auth_result_free, ecr_auth_result_password, ecr_auth_result_password_len,
+    ecr_auth_result_proxy_endpoint, ecr_auth_result_registry, ecr_auth_result_username,
 };
 pub use status::{EcrAuthOption, EcrAuthStatus};
 

@@ -206,6 +206,18 @@ pub unsafe extern "C" fn ecr_auth_result_password(
     }
 }
 
+/// Length in bytes of the registry password (without its terminating NUL), so a caller can
+/// copy it once instead of scanning for the NUL; 0 if `result` is NULL or `index` is out of
+/// range.
+///
+/// # Safety
+/// `result` is NULL or a pointer from a fetch that has not been freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ecr_auth_result_password_len(result: *const EcrAuthResult, index: usize) -> usize {
+    // SAFETY: forwarded.
+    unsafe { read(result, 0, |r| r.logins.get(index).map(|l| l.password.len() - 1)) }
+}
+
 /// Expiry of the login as Unix seconds (UTC, 0 to 253402300799); 0 if `result` is NULL or
 /// `index` is out of range.
 ///

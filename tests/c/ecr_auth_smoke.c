@@ -72,6 +72,7 @@ static void misuse_is_rejected(void) {
 
   CHECK(ecr_auth_result_count(NULL) == 0, "count of NULL");
   CHECK(ecr_auth_result_password(NULL, 0) == NULL, "password of NULL");
+  CHECK(ecr_auth_result_password_len(NULL, 0) == 0, "password length of NULL");
   CHECK(ecr_auth_result_failure_count(NULL) == 0, "failure count of NULL");
   CHECK(ecr_auth_result_failure_status(NULL, 0) == ECR_AUTH_STATUS_NULL_POINTER, "failure status of NULL");
   ecr_auth_result_free(NULL);
@@ -92,6 +93,7 @@ static void check_result(ecr_auth_status status, ecr_auth_result *result, const 
   for (size_t i = 0; i < count; i++) {
     const char *password = ecr_auth_result_password(result, i);
     CHECK(password != NULL && password[0] != '\0', "empty password");
+    CHECK(ecr_auth_result_password_len(result, i) == strlen(password), "password length at %zu", i);
     if (expected_password != NULL) {
       CHECK(strcmp(password, expected_password) == 0, "password mismatch at %zu", i);
     }
