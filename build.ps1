@@ -104,9 +104,59 @@ function Invoke-Build {
         Copy-StagedLibrary -From $built -To $staged.Path
         $size = (Get-Item -LiteralPath $staged.Path).Length
         Write-Host ("Staged {0} ({1:N2} MB)" -f $staged.Path, ($size / 1MB)) -ForegroundColor Green
+        Invoke-AssemblyBuild
     }
     finally { Pop-Location }
     $script:Done['Build'] = $true
+}
+
+function Get-ReferenceAssembly {
+    # The reference assemblies EcrAuth.dll compiles against (netstandard2.0, PowerShell Standard
+    # 5.1: one DLL for Windows PowerShell 5.1 and every PowerShell 7), from where NuGet keeps
+    # restored packages, so a machine that restored them once builds offline.
+    $packages = $env:NUGET_PACKAGES
+    if (-not $packages) { $packages = Join-Path $HOME '.nuget/packages' }
+    $paths = @((Join-Path $packages 'netstandard.library/2.0.3/build/netstandard2.0/ref/netstandard.dll'),
+        (Join-Path $packages 'powershellstandard.library/5.1.1/lib/netstandard2.0/System.Management.Automation.dll'))
+    foreach ($path in $paths) {
+        if (-not (Test-Path -LiteralPath $path)) {
+            throw ("EcrAuth.dll compiles against NETStandard.Library 2.0.3 and PowerShellStandard.Library 5.1.1, not found in $packages ($path). " +
+                'Restore them once (dotnet restore module/EcrAuth.Commands), or unpack the two .nupkg files there as <id>/<version>/.')
+        }
+    }
+    $paths
+}
+
+function Invoke-AssemblyBuild {
+    # module/EcrAuth.Commands/*.cs -> module/EcrAuth/EcrAuth.dll with the C# compiler PowerShell 7
+    # ships (Roslyn in $PSHOME): no .NET SDK needed (with one: dotnet build module/EcrAuth.Commands).
+    $roslyn = Join-Path $PSHOME 'Microsoft.CodeAnalysis.CSharp.dll'
+    if (-not (Test-Path -LiteralPath $roslyn)) { throw "Building EcrAuth.dll needs PowerShell 7 (the C# compiler in its folder) or a .NET SDK (dotnet build module/EcrAuth.Commands)." }
+    Add-Type -Path (Join-Path $PSHOME 'Microsoft.CodeAnalysis.dll'), $roslyn
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $parse = [Microsoft.CodeAnalysis.CSharp.CSharpParseOptions]::new([Microsoft.CodeAnalysis.CSharp.LanguageVersion]::CSharp7_3,
+        [Microsoft.CodeAnalysis.DocumentationMode]::Diagnose)
+    $trees = [Microsoft.CodeAnalysis.SyntaxTree[]]@(foreach ($file in Get-ChildItem -LiteralPath (Join-Path $Root 'module/EcrAuth.Commands') -Recurse -Filter *.cs) {
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree]::ParseText([IO.File]::ReadAllText($file.FullName), $parse, $file.FullName, [Text.Encoding]::UTF8, [Threading.CancellationToken]::None)
+        })
+    $references = [Microsoft.CodeAnalysis.MetadataReference[]]@(foreach ($path in Get-ReferenceAssembly) { [Microsoft.CodeAnalysis.MetadataReference]::CreateFromFile($path) })
+    $options = [Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions]::new([Microsoft.CodeAnalysis.OutputKind]::DynamicallyLinkedLibrary).
+    WithOptimizationLevel([Microsoft.CodeAnalysis.OptimizationLevel]::Release).WithDeterministic($true).
+    WithGeneralDiagnosticOption([Microsoft.CodeAnalysis.ReportDiagnostic]::Error)   # warnings fail the build, as in the project file
+    $compilation = [Microsoft.CodeAnalysis.CSharp.CSharpCompilation]::Create('EcrAuth', $trees, $references, $options)
+    $dll = [IO.MemoryStream]::new(); $xml = [IO.MemoryStream]::new()
+    $result = $compilation.Emit($dll, $null, $xml)
+    if (-not $result.Success) {
+        $problems = @($result.Diagnostics | Where-Object { $_.Severity -ge [Microsoft.CodeAnalysis.DiagnosticSeverity]::Warning } | ForEach-Object { $_.ToString() })
+        throw "EcrAuth.dll did not compile:`n$($problems -join "`n")"
+    }
+    $out = Join-Path (Get-CargoTargetDirectory) 'ecrauth-dotnet'
+    $null = New-Item -ItemType Directory -Force -Path $out
+    [IO.File]::WriteAllBytes((Join-Path $out 'EcrAuth.dll'), $dll.ToArray())
+    [IO.File]::WriteAllBytes((Join-Path $out 'EcrAuth.xml'), $xml.ToArray())
+    # A shell may have EcrAuth.dll loaded (Windows locks it): put it in place by rename.
+    Copy-StagedLibrary -From (Join-Path $out 'EcrAuth.dll') -To (Join-Path $ModuleSource 'EcrAuth.dll')
+    Write-Host ("Compiled {0} ({1:N0} bytes) in {2:N1} s" -f (Join-Path $ModuleSource 'EcrAuth.dll'), $dll.Length, $watch.Elapsed.TotalSeconds) -ForegroundColor Green
 }
 
 function Get-UserModuleDirectory {
@@ -133,12 +183,13 @@ function Invoke-Install {
     foreach ($item in $sourceFiles) { $wanted[$item.FullName.Substring($ModuleSource.Length + 1)] = $true }
     foreach ($item in Get-ChildItem -LiteralPath $destination -Recurse -File) {
         $relative = $item.FullName.Substring($destination.Length + 1)
-        if (-not $wanted.ContainsKey($relative) -and $relative -notmatch '^(win|linux|osx)-') { Remove-Item -LiteralPath $item.FullName -Force }
+        if (-not $wanted.ContainsKey($relative) -and $relative -notmatch '^(win|linux|osx)-|^EcrAuth\.dll\.') { Remove-Item -LiteralPath $item.FullName -Force }
     }
     foreach ($item in $sourceFiles) {
         $relative = $item.FullName.Substring($ModuleSource.Length + 1)
         $target = Join-Path $destination $relative
-        if ($relative -match '^(win|linux|osx)-[^\\/]+[\\/]') {
+        # The native libraries and EcrAuth.dll: a shell may have them loaded.
+        if ($relative -match '^(win|linux|osx)-[^\\/]+[\\/]|^EcrAuth\.dll') {
             if ($item.Name -notmatch $StagingLeftover) { Copy-StagedLibrary -From $item.FullName -To $target }
         }
         else {

@@ -8,6 +8,8 @@
     Description          = 'Log Docker into Amazon ECR from PowerShell, fast enough for $PROFILE and with no secret on any command line. Auth-ECR $key $secret.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
+    # The compiled part (module/EcrAuth.Commands): the -SecretKey transformation and the native binding.
+    RequiredAssemblies   = @('EcrAuth.dll')
     FunctionsToExport    = @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
     CmdletsToExport      = @()
     VariablesToExport    = @()

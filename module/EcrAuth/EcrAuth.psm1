@@ -11,18 +11,8 @@
 #
 # Windows PowerShell 5.1 compatible: no ?:, ??, &&, ||, ?. in any module file (a test checks).
 
-# -SecretKey's argument transformation (a string or a SecureString): a class on PowerShell 7.4+,
-# Reflection.Emit before (see Private/SecretKeyTransformation.*.ps1). One type per process, kept
-# in the AppDomain (another import, -Force or in another runspace, reuses it), and found by the
-# param blocks' [EcrAuthSecretKeyTransformation()] through a type accelerator (a class from a
-# dot-sourced file is not found by name otherwise).
-if (-not [AppDomain]::CurrentDomain.GetData('EcrAuth.SecretKeyTransformation')) {
-    $file = 'SecretKeyTransformation.Emit.ps1'
-    if ('System.Management.Automation.NoRunspaceAffinityAttribute' -as [type]) { $file = 'SecretKeyTransformation.Class.ps1' }
-    . ([System.IO.Path]::Combine($PSScriptRoot, 'Private', $file))
-    [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')::Add('EcrAuthSecretKeyTransformation',
-        [AppDomain]::CurrentDomain.GetData('EcrAuth.SecretKeyTransformation'))
-}
+# -SecretKey's argument transformation (a string or a SecureString) is EcrAuth.dll's
+# [EcrAuth.SecretKeyTransformation()] (module/EcrAuth.Commands), loaded by the manifest.
 
 function Import-EcrPrivate {
     # Dot-sources Private/<name>.ps1 once per import (their functions are script: scoped). No
@@ -463,7 +453,7 @@ function Connect-EcrRegistry {
 
         [Parameter(ParameterSetName = 'Keys', Mandatory = $true, Position = 1)]
         [Alias('SecretAccessKey')]
-        [EcrAuthSecretKeyTransformation()]
+        [EcrAuth.SecretKeyTransformation()]
         [System.Security.SecureString] $SecretKey,
 
         [Parameter(ParameterSetName = 'Credential', Mandatory = $true)]
@@ -695,7 +685,7 @@ function Get-EcrLoginPassword {
 
         [Parameter(ParameterSetName = 'Keys', Mandatory = $true, Position = 1)]
         [Alias('SecretAccessKey')]
-        [EcrAuthSecretKeyTransformation()]
+        [EcrAuth.SecretKeyTransformation()]
         [System.Security.SecureString] $SecretKey,
 
         [Parameter(ParameterSetName = 'Credential', Mandatory = $true)]
@@ -880,8 +870,7 @@ function Disconnect-EcrRegistry {
             foreach ($line in $run.Output) { $PSCmdlet.WriteInformation("$($target.Registry): $line", (Get-EcrInformationTag $target.Client $false)) }
             Remove-EcrStateRegistry -Registry $target.Registry -Client $target.Client -Records $known
             # Nor may the login come back from this process's reusable tokens.
-            $native = $ExecutionContext.SessionState.PSVariable.GetValue('script:EcrNative')
-            if ($native) { $native::ecr_auth_forget_tokens() }
+            if ($ExecutionContext.SessionState.PSVariable.GetValue('script:EcrNativeBound')) { [EcrAuth.Native.NativeFetch]::ForgetTokens() }
         }
     }
 }

@@ -1,12 +1,9 @@
-# The native library (libecr_auth), bound with P/Invoke on first use. Every native call is in
-# this file, behind one function: Invoke-EcrFetch takes the request "spec" (a hashtable, see
-# ConvertTo-EcrSpec), packs it into one ecr_auth_fetch call, and returns the logins (with their
-# passwords, as bytes the caller clears) and the per-registry failures (Target, Status,
-# Message), the native result already freed.
+# The native library (libecr_auth), bound on first use. Every native call is in EcrAuth.dll
+# (module/EcrAuth.Commands/Native/NativeMethods.cs), behind one function here: Invoke-EcrFetch
+# takes the request "spec" (a hashtable, see ConvertTo-EcrSpec), packs it for one ecr_auth_fetch
+# call, and returns the logins (with their passwords, as bytes the caller clears) and the
+# per-registry failures (Target, Status, Message), the native result already freed.
 # Windows PowerShell 5.1 compatible: no ?:, ??, &&, or .NET Core-only APIs.
-
-# The P/Invoke type, built on first use (Get-EcrNative).
-$script:EcrNative = $null
 
 # ecr_auth_option values (include/ecr_auth.h).
 $script:EcrOption = @{
@@ -39,78 +36,14 @@ function script:Get-EcrNativeLibraryPath {
             -Category NotInstalled -ExceptionType ([System.IO.FileNotFoundException]) -Target $path)
 }
 
-# P/Invoke declared with Reflection.Emit: no C# compiler at import or first use (~50 ms once).
-function script:Get-EcrNative {
-    if ($script:EcrNative) { return $script:EcrNative }
-    $library = Get-EcrNativeLibraryPath
-    $name = [System.Reflection.AssemblyName]::new('EcrAuth.Native')
-    $assembly = [System.Reflection.Emit.AssemblyBuilder]::DefineDynamicAssembly($name, 'Run')
-    $type = $assembly.DefineDynamicModule('EcrAuth.Native').DefineType('EcrAuth.Native', 'Public, Sealed, Abstract, Class')
-    $bytes = [byte[]]
-    $signatures = [ordered]@{
-        ecr_auth_fetch                  = @([int], @($bytes, [UIntPtr], [IntPtr].MakeByRefType(), $bytes, [UIntPtr]))
-        ecr_auth_result_count           = @([UIntPtr], @([IntPtr]))
-        ecr_auth_result_registry        = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_proxy_endpoint  = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_username        = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_password        = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_expires_at      = @([long], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_failure_count   = @([UIntPtr], @([IntPtr]))
-        ecr_auth_result_failure_target  = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_failure_status  = @([int], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_failure_message = @([IntPtr], @([IntPtr], [UIntPtr]))
-        ecr_auth_result_free            = @([void], @([IntPtr]))
-        ecr_auth_forget_tokens          = @([void], [type[]]@())
-    }
-    foreach ($entry in $signatures.GetEnumerator()) {
-        $method = $type.DefinePInvokeMethod($entry.Key, $library, 'Public, Static, PinvokeImpl',
-            'Standard', $entry.Value[0], [type[]]$entry.Value[1], 'Cdecl', 'Ansi')
-        $method.SetImplementationFlags('PreserveSig')
-        $types = [type[]]$entry.Value[1]
-        if ($types.Count -ge 2 -and $types[-2] -eq $bytes) {
-            # The error buffer (before its length) is written by the callee.
-            $null = $method.DefineParameter($types.Count - 1, 'In, Out', 'error_buf')
-        }
-    }
-    $script:EcrNative = $type.CreateType()
-    $script:EcrNative
+function script:Initialize-EcrNative {
+    # Binds EcrAuth.dll's P/Invoke (module/EcrAuth.Commands/Native) to this platform's library,
+    # once per process: no compiler, no Reflection.Emit, nothing bound at import.
+    if ($script:EcrNativeBound) { return }
+    [EcrAuth.Native.NativeFetch]::Bind((Get-EcrNativeLibraryPath))
+    $script:EcrNativeBound = $true
 }
-
-function script:Read-EcrNativeByteArray {
-    # A NUL-terminated UTF-8 string from native memory, as bytes (PS 5.1 has no PtrToStringUTF8).
-    param([IntPtr] $Pointer)
-    if ($Pointer -eq [IntPtr]::Zero) { return , ([byte[]]::new(0)) }
-    $length = 0
-    while ([System.Runtime.InteropServices.Marshal]::ReadByte($Pointer, $length) -ne 0) { $length++ }
-    $bytes = [byte[]]::new($length)
-    [System.Runtime.InteropServices.Marshal]::Copy($Pointer, $bytes, 0, $length)
-    , $bytes
-}
-
-# .NET Core reads a native UTF-8 string in one call; Windows PowerShell 5.1 goes byte by byte.
-$script:EcrReadsUtf8 = $null -ne [System.Runtime.InteropServices.Marshal].GetMethod('PtrToStringUTF8', [type[]]@([IntPtr]))
-
-function script:Read-EcrNativeString {
-    # Not for passwords (a string cannot be wiped): Read-EcrNativeByteArray.
-    param([IntPtr] $Pointer)
-    if ($Pointer -eq [IntPtr]::Zero) { return '' }
-    if ($script:EcrReadsUtf8) { return [System.Runtime.InteropServices.Marshal]::PtrToStringUTF8($Pointer) }
-    [System.Text.Encoding]::UTF8.GetString((Read-EcrNativeByteArray $Pointer))
-}
-
-function script:New-EcrNativeFailure {
-    # A failure as Invoke-EcrFetch returns it: Target (what failed: a registry, a region, an
-    # option), Status (ecr_auth_status), Message (never a secret).
-    param([int] $Status, [byte[]] $ErrorBuffer, [string] $Context, [object] $Target)
-    $message = ''
-    if ($ErrorBuffer) {
-        $end = [Array]::IndexOf($ErrorBuffer, [byte]0)
-        if ($end -lt 0) { $end = $ErrorBuffer.Length }
-        $message = [System.Text.Encoding]::UTF8.GetString($ErrorBuffer, 0, $end)
-    }
-    if ($Context) { $message = "$Context`: $message" }
-    [pscustomobject]@{ Target = $Target; Status = $Status; Message = $message }
-}
+$script:EcrNativeBound = $false
 
 function script:Get-EcrNativeOption {
     # The request as (option, value, name) triples, from the spec. Names are for messages
@@ -174,57 +107,36 @@ function script:Invoke-EcrFetch {
     # them when done, or call Clear-EcrFetch); each failure Target, Status and Message. A registry
     # that fails leaves the others' logins. Throws only when the library itself is missing.
     param([hashtable] $Spec, [switch] $ReuseTokens)
-    $native = Get-EcrNative
+    Initialize-EcrNative
     $logins = [System.Collections.Generic.List[object]]::new()
     $failures = [System.Collections.Generic.List[object]]::new()
     $result = [pscustomobject]@{ Logins = $logins; Failures = $failures }
     $packed = Get-EcrPackedRequest $Spec $ReuseTokens.IsPresent
     if ($packed.Failure) { $failures.Add($packed.Failure); return $result }
-    $errorBuffer = [byte[]]::new(1024)
-    $handle = [IntPtr]::Zero
-    try {
-        $status = $native::ecr_auth_fetch($packed.Bytes, [UIntPtr]::new($packed.Bytes.Length), [ref]$handle,
-            $errorBuffer, [UIntPtr]::new($errorBuffer.Length))
-    }
+    # One .NET call: the native result is read (each password copied once) and freed inside.
+    try { $fetched = [EcrAuth.Native.NativeFetch]::Fetch($packed.Bytes) }
     finally { [Array]::Clear($packed.Bytes, 0, $packed.Bytes.Length) }   # it held the secrets
-    try {
-        if ($handle -eq [IntPtr]::Zero) {
-            # Nothing was tried (bad input, no credentials, ...): one failure for the request.
-            if ($status -ne 0) {
-                $target = $Spec.Region
-                if ($Spec.Registry) { $target = $Spec.Registry -join ', ' } elseif ($Spec.Public) { $target = 'public.ecr.aws' }
-                $failures.Add((New-EcrNativeFailure $status $errorBuffer 'Could not get an ECR authorization token' $target))
-            }
-            return $result
+    if (-not $fetched.Tried) {
+        # Nothing was tried (bad input, no credentials, ...): one failure for the request.
+        if ($fetched.Status -ne 0) {
+            $target = $Spec.Region
+            if ($Spec.Registry) { $target = $Spec.Registry -join ', ' } elseif ($Spec.Public) { $target = 'public.ecr.aws' }
+            $failures.Add([pscustomobject]@{ Target = $target; Status = $fetched.Status; Message = "Could not get an ECR authorization token: $($fetched.Message)" })
         }
-        $count = [int]$native::ecr_auth_result_count($handle).ToUInt64()
-        for ($i = 0; $i -lt $count; $i++) {
-            $index = [UIntPtr]::new([uint64]$i)
-            $logins.Add([pscustomobject]@{
-                    Registry      = Read-EcrNativeString $native::ecr_auth_result_registry($handle, $index)
-                    Username      = Read-EcrNativeString $native::ecr_auth_result_username($handle, $index)
-                    ExpiresAt     = [DateTimeOffset]::FromUnixTimeSeconds($native::ecr_auth_result_expires_at($handle, $index)).UtcDateTime
-                    ProxyEndpoint = Read-EcrNativeString $native::ecr_auth_result_proxy_endpoint($handle, $index)
-                    Password      = Read-EcrNativeByteArray $native::ecr_auth_result_password($handle, $index)
-                })
-        }
-        $count = [int]$native::ecr_auth_result_failure_count($handle).ToUInt64()
-        for ($i = 0; $i -lt $count; $i++) {
-            $index = [UIntPtr]::new([uint64]$i)
-            $target = Read-EcrNativeString $native::ecr_auth_result_failure_target($handle, $index)
-            if (-not $target) { $target = $Spec.Region }   # the credentials' own registry
-            $failures.Add([pscustomobject]@{
-                    Target  = $target
-                    Status  = $native::ecr_auth_result_failure_status($handle, $index)
-                    Message = 'Could not get an ECR authorization token' + $(if ($count -gt 1 -or $logins.Count) { " for $target" } else { '' }) +
-                        ': ' + (Read-EcrNativeString $native::ecr_auth_result_failure_message($handle, $index))
-                })
-        }
-        $result
+        return $result
     }
-    finally {
-        if ($handle -ne [IntPtr]::Zero) { $native::ecr_auth_result_free($handle) }   # wipes the native passwords
+    foreach ($login in $fetched.Logins) { $logins.Add($login) }
+    $count = $fetched.Failures.Length
+    foreach ($failure in $fetched.Failures) {
+        $target = $failure.Target
+        if (-not $target) { $target = $Spec.Region }   # the credentials' own registry
+        $failures.Add([pscustomobject]@{
+                Target  = $target
+                Status  = $failure.Status
+                Message = 'Could not get an ECR authorization token' + $(if ($count -gt 1 -or $logins.Count) { " for $target" } else { '' }) + ': ' + $failure.Message
+            })
     }
+    $result
 }
 
 function script:Clear-EcrFetch {
