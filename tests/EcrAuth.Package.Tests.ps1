@@ -96,7 +96,7 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
         # renames over it (a new inode); Windows cannot overwrite or delete a loaded DLL, so it
         # moves it aside as ecr_auth.dll.<id>.old first.
         $home2 = Join-Path $Work 'install-home'
-        $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; HOME = $env:HOME; RUSTUP_HOME = $env:RUSTUP_HOME; CARGO_HOME = $env:CARGO_HOME }
+        $previous = @{ XDG_DATA_HOME = $env:XDG_DATA_HOME; HOME = $env:HOME; RUSTUP_HOME = $env:RUSTUP_HOME; CARGO_HOME = $env:CARGO_HOME; NUGET_PACKAGES = $env:NUGET_PACKAGES }
         $holder = $null
         # The Windows leg installs the staged libraries (cargo does not run there).
         $install = @((Join-Path $Root 'build.ps1'), 'Install')
@@ -107,9 +107,10 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
                 $library = Join-Path ([Environment]::GetFolderPath('MyDocuments')) "PowerShell\Modules\EcrAuth\$version\win-x64\ecr_auth.dll"
             }
             else {
-                # Install builds first: rustup and cargo keep their homes under the real HOME.
+                # Install builds first: rustup, cargo and NuGet's packages stay under the real HOME.
                 if (-not $env:RUSTUP_HOME) { $env:RUSTUP_HOME = Join-Path $HOME '.rustup' }
                 if (-not $env:CARGO_HOME) { $env:CARGO_HOME = Join-Path $HOME '.cargo' }
+                if (-not $env:NUGET_PACKAGES) { $env:NUGET_PACKAGES = Join-Path $HOME '.nuget/packages' }
                 $env:HOME = $home2
                 $env:XDG_DATA_HOME = Join-Path $home2 '.local/share'
                 $library = Join-Path $env:XDG_DATA_HOME "powershell/Modules/EcrAuth/$version/linux-x64/libecr_auth.so"

@@ -91,6 +91,15 @@ Describe 'EcrAuth module' -Tag Unit {
         $output | Should -Be @('imported')
     }
 
+    It 'given Constrained Language Mode (AppLocker, WDAC), Import-Module EcrAuth works and its commands are there' {
+        # Nothing at import is a .NET call CLM forbids: the P/Invoke binding and the -SecretKey
+        # transformation are compiled (EcrAuth.dll). (The commands themselves are still script.)
+        $script = "`$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Import-Module '$ModulePath'; " +
+        "`$ExecutionContext.SessionState.LanguageMode; (Get-Command Auth-ECR).ResolvedCommand.Name"
+        $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
+        $output | Should -Be @('ConstrainedLanguage', 'Connect-EcrRegistry')
+    }
+
     It 'given the module is already loaded, re-importing with -Force works and stays quiet' {
         $output = Import-Module $ModulePath -Force *>&1
         $output | Should -BeNullOrEmpty
@@ -317,7 +326,7 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
     It 'given -SecretKey, it is a SecureString (so the Mandatory prompt masks) that also takes a plain string' {
         $parameter = (Get-Command Connect-EcrRegistry).Parameters['SecretKey']
         $parameter.ParameterType | Should -Be ([securestring])
-        $transformation = $parameter.Attributes | Where-Object { $_.GetType().Name -eq 'EcrAuthSecretKeyTransformationAttribute' }
+        $transformation = $parameter.Attributes | Where-Object { $_ -is [EcrAuth.SecretKeyTransformationAttribute] }
         $secure = ConvertTo-SecureString 'from-secure-string' -AsPlainText -Force
         foreach ($value in 'plain-secret', $secure) {
             $transformed = $transformation.Transform($ExecutionContext, $value)
@@ -329,16 +338,13 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         Connect-EcrRegistry AKID $secure -WhatIf 6>$null
     }
 
-    It 'given the Reflection.Emit transformation (Windows PowerShell 5.1, PowerShell 7.2/7.3), it behaves like the class' {
-        # In a child process: this one already has the class's type.
-        $emit = Join-Path $ModulePath 'Private/SecretKeyTransformation.Emit.ps1'
-        $script = ". '$emit'; `$t = [AppDomain]::CurrentDomain.GetData('EcrAuth.SecretKeyTransformation'); `$a = `$t::new(); " +
-        "`$a.Transform(`$ExecutionContext, 'abc').Length; `$a.Transform(`$ExecutionContext, [psobject]'abcd').Length; " +
-        "`$s = [Net.NetworkCredential]::new('', 'xy').SecurePassword; `$a.Transform(`$ExecutionContext, `$s).Length; " +
-        "foreach (`$bad in '', ('s' * 65537), 42) { try { `$null = `$a.Transform(`$ExecutionContext, `$bad); 'no error' } catch { `$_.Exception.InnerException.Message } }"
-        $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
-        $output | Should -Be @('3', '4', '2', 'The secret key is empty.',
-            'The secret key is longer than 65536 characters (the most a SecureString holds).', 'The secret key must be a string or a SecureString.')
+    It 'given the compiled -SecretKey transformation, strings become SecureStrings and bad values get errors without the value' {
+        $a = [EcrAuth.SecretKeyTransformationAttribute]::new()
+        $a.Transform($ExecutionContext, 'abc').Length | Should -Be 3
+        $a.Transform($ExecutionContext, [psobject]'abcd').Length | Should -Be 4
+        $a.Transform($ExecutionContext, [Net.NetworkCredential]::new('', 'xy').SecurePassword).Length | Should -Be 2
+        $messages = foreach ($bad in '', ('s' * 65537), 42) { try { $null = $a.Transform($ExecutionContext, $bad); 'no error' } catch { $_.Exception.InnerException.Message } }
+        $messages | Should -Be @('The secret key is empty.', 'The secret key is longer than 65536 characters (the most a SecureString holds).', 'The secret key must be a string or a SecureString.')
     }
 
     It 'given a -SecretKey of the wrong type, the error does not show the value' {
@@ -552,7 +558,7 @@ Describe 'Connect-EcrRegistry input checks' -Tag Unit {
     It 'given the native library is missing, the error names the expected path' {
         $copy = Join-Path $Work 'EcrAuth'
         $null = New-Item -ItemType Directory -Force -Path (Join-Path $copy 'Private')
-        Copy-Item (Join-Path $ModulePath 'EcrAuth.ps*1'), (Join-Path $ModulePath 'EcrAuth.Format.ps1xml') $copy
+        Copy-Item (Join-Path $ModulePath 'EcrAuth.ps*1'), (Join-Path $ModulePath 'EcrAuth.Format.ps1xml'), (Join-Path $ModulePath 'EcrAuth.dll') $copy
         Copy-Item (Join-Path $ModulePath 'Private/*') (Join-Path $copy 'Private')
         $script = "Import-Module '$copy'; try { Auth-ECR AKID secret -EndpointUrl http://127.0.0.1:1 } catch { `$_.CategoryInfo.Category; `$_.Exception.Message }"
         $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1

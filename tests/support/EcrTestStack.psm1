@@ -483,10 +483,11 @@ function Get-NativeLibraryFact {
 }
 
 function Get-BoundNativeFunction {
-    <# The native functions the module binds (Private/Native.ps1's P/Invoke signatures). Throws
-       if it finds too few to be the real list, so no caller checks an empty one. #>
-    $native = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'module/EcrAuth/Private/Native.ps1'
-    $names = @([regex]::Matches([System.IO.File]::ReadAllText($native), '(?m)^\s+(ecr_auth_\w+)\s+= @\(') | ForEach-Object { $_.Groups[1].Value })
+    <# The native functions the module binds (EcrAuth.dll's P/Invoke declarations,
+       module/EcrAuth.Commands/Native/NativeMethods.cs). Throws if it finds too few to be the
+       real list, so no caller checks an empty one. #>
+    $native = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'module/EcrAuth.Commands/Native/NativeMethods.cs'
+    $names = @([regex]::Matches([System.IO.File]::ReadAllText($native), 'static extern \w+ (ecr_auth_\w+)\(') | ForEach-Object { $_.Groups[1].Value })
     if ($names.Count -lt 10) { throw "Found only $($names.Count) bound functions in $native; did its signature list change shape?" }
     $names
 }
