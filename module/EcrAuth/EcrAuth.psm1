@@ -27,6 +27,15 @@ function Import-EcrPrivate {
 }
 $script:EcrLoaded = @{}
 
+function Write-EcrFailure {
+    # Writes a per-registry error. An unknown profile is also a warning when errors are hidden
+    # (the README's `$PROFILE` line uses -ErrorAction SilentlyContinue): a typo must not pass unseen.
+    param([System.Management.Automation.PSCmdlet] $Cmdlet, [System.Management.Automation.ErrorRecord] $Record)
+    $hidden = $ErrorActionPreference -eq 'SilentlyContinue' -or $ErrorActionPreference -eq 'Ignore'
+    if ($hidden -and $Record.FullyQualifiedErrorId -eq 'EcrAuth.ProfileNotFound') { $Cmdlet.WriteWarning($Record.Exception.Message) }
+    $Cmdlet.WriteError($Record)
+}
+
 function Get-EcrRedactedUrl {
     # A URL for messages, never with its user:password@ part, also when it does not parse. As
     # the native library does: everything between the scheme and the last '@' goes (a password
@@ -66,6 +75,8 @@ function Get-EcrCompletion {
 # 'Windows', 'MacOS' or 'Linux' ($IsWindows/$IsMacOS do not exist on Windows PowerShell 5.1).
 $script:EcrPlatform = 'Linux'
 if (-not $IsCoreCLR -or $IsWindows) { $script:EcrPlatform = 'Windows' } elseif ($IsMacOS) { $script:EcrPlatform = 'MacOS' }
+# .NET Core (PowerShell 7) or .NET Framework (5.1), for code under strict mode ($IsCoreCLR is not set on 5.1).
+$script:EcrIsCore = $PSVersionTable.PSEdition -eq 'Core'
 # A login is reused (and Get-EcrConnection calls it Valid) only while it has this long left.
 $script:EcrReuseMarginSeconds = 900
 $script:EcrStateHeader = 'EcrAuth state 2'
@@ -178,7 +189,7 @@ function Get-EcrSha256Hex {
     # which throws under the FIPS policy (a common corporate setting), so 5.1 takes CAPI's
     # SHA256CryptoServiceProvider; .NET Core's Create() is already the OS's (CNG, OpenSSL).
     param([string] $Text)
-    if ($IsCoreCLR) { $sha = [System.Security.Cryptography.SHA256]::Create() }
+    if ($script:EcrIsCore) { $sha = [System.Security.Cryptography.SHA256]::Create() }
     else { $sha = [System.Security.Cryptography.SHA256CryptoServiceProvider]::new() }
     try { [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text))).Replace('-', '').ToLowerInvariant() }
     finally { $sha.Dispose() }
@@ -341,7 +352,8 @@ function Connect-EcrRegistry {
     region comes from each host.
 
     .PARAMETER SessionToken
-    The session token of temporary credentials (from STS, SSO or a role).
+    The session token of temporary credentials (from STS, SSO or a role): a SecureString, or a
+    plain string (made a SecureString at once), like -SecretKey.
 
     .PARAMETER RegistryId
     One or more 12-digit AWS account ids whose registries to log in to (fetched concurrently).
@@ -367,7 +379,8 @@ function Connect-EcrRegistry {
     A PEM file of CA certificates to trust instead of the system's (default: AWS_CA_BUNDLE).
 
     .PARAMETER TimeoutSec
-    How long the token request may take, retries included, in seconds (1-600). Default: 30.
+    How long the token request may take, retries included, in seconds (1-600), and then each
+    client login: a client that overruns is stopped with the processes it started. Default: 30.
 
     .PARAMETER Force
     Log in even if EcrAuth remembers a still-valid login, and fetch a new token.
@@ -480,8 +493,8 @@ function Connect-EcrRegistry {
 
         [Parameter(ParameterSetName = 'Keys')]
         [Parameter(ParameterSetName = 'Credential')]
-        [ValidateNotNullOrEmpty()]
-        [string] $SessionToken,
+        [EcrAuth.SecretKeyTransformation(Name = 'session token')]
+        [securestring] $SessionToken,
 
         [ValidateCount(1, 10)]
         [ValidateScript({
@@ -575,15 +588,19 @@ function Connect-EcrRegistry {
             $logins = [System.Collections.Generic.List[object]]::new()
             # Show the client's output unless asked not to (-InformationAction SilentlyContinue/Ignore).
             $quiet = $bound.ContainsKey('InformationAction') -and ('SilentlyContinue', 'Ignore' -contains $bound['InformationAction'])
-            foreach ($login in $fetch.Logins) {
-                if ($verbose) { $PSCmdlet.WriteVerbose("Running: $clientPath $(@(Get-EcrClientArgument $Client 'Login' $login.Registry $login.Username) -join ' ') (password on standard input)") }
-                try { $run = Invoke-EcrClientLogin -Client $Client -ClientPath $clientPath -Login $login }
-                finally { [Array]::Clear($login.Password, 0, $login.Password.Length) }
-                foreach ($line in $run.Verbose) { $PSCmdlet.WriteVerbose("${Client}: $line") }
-                if ($run.Failure) { $errors.Add($run.Failure); continue }
-                foreach ($line in $run.Output) { $PSCmdlet.WriteInformation("$($login.Registry): $line", (Get-EcrInformationTag $Client $quiet)) }
-                $logins.Add((ConvertTo-EcrLoginObject $login $Client))
+            # Whatever stops this loop, no login's password stays in memory (finally: every one).
+            try {
+                foreach ($login in $fetch.Logins) {
+                    if ($verbose) { $PSCmdlet.WriteVerbose("Running: $clientPath $(@(Get-EcrClientArgument $Client 'Login' $login.Registry $login.Username) -join ' ') (password on standard input)") }
+                    try { $run = Invoke-EcrClientLogin -Client $Client -ClientPath $clientPath -Login $login -TimeoutSec $spec.TimeoutSec }
+                    finally { [Array]::Clear($login.Password, 0, $login.Password.Length) }
+                    foreach ($line in $run.Verbose) { $PSCmdlet.WriteVerbose("${Client}: $line") }
+                    if ($run.Failure) { $errors.Add($run.Failure); continue }
+                    foreach ($line in $run.Output) { $PSCmdlet.WriteInformation("$($login.Registry): $line", (Get-EcrInformationTag $Client $quiet)) }
+                    $logins.Add((ConvertTo-EcrLoginObject $login $Client))
+                }
             }
+            finally { Clear-EcrFetch $fetch }
             foreach ($failure in $fetch.Failures) { $errors.Add((New-EcrFailureRecord $failure)) }
 
             if ($logins.Count) {
@@ -591,7 +608,7 @@ function Connect-EcrRegistry {
                 if ($warning) { $PSCmdlet.WriteWarning($warning) }
             }
             if ($PassThru) { $logins }
-            foreach ($record in $errors) { $PSCmdlet.WriteError($record) }
+            foreach ($record in $errors) { Write-EcrFailure $PSCmdlet $record }
         }
     }
 }
@@ -633,7 +650,8 @@ function Get-EcrLoginPassword {
     region, else us-east-1. With -Registry the region comes from each host.
 
     .PARAMETER SessionToken
-    The session token of temporary credentials.
+    The session token of temporary credentials (from STS, SSO or a role): a SecureString, or a
+    plain string (made a SecureString at once), like -SecretKey.
 
     .PARAMETER RegistryId
     One or more 12-digit AWS account ids whose registries to fetch passwords for.
@@ -712,8 +730,8 @@ function Get-EcrLoginPassword {
 
         [Parameter(ParameterSetName = 'Keys')]
         [Parameter(ParameterSetName = 'Credential')]
-        [ValidateNotNullOrEmpty()]
-        [string] $SessionToken,
+        [EcrAuth.SecretKeyTransformation(Name = 'session token')]
+        [securestring] $SessionToken,
 
         [ValidateCount(1, 10)]
         [ValidateScript({
@@ -772,7 +790,7 @@ function Get-EcrLoginPassword {
             }
             finally { [Array]::Clear($login.Password, 0, $login.Password.Length) }
         }
-        foreach ($failure in $fetch.Failures) { $PSCmdlet.WriteError((New-EcrFailureRecord $failure)) }
+        foreach ($failure in $fetch.Failures) { Write-EcrFailure $PSCmdlet (New-EcrFailureRecord $failure) }
     }
 }
 
@@ -861,8 +879,9 @@ function Disconnect-EcrRegistry {
         }
         foreach ($target in $targets) {
             if (-not $PSCmdlet.ShouldProcess($target.Registry, "$($target.Client) logout")) { continue }
+            # A missing client fails that registry only: the others still log out.
             $clientPath = Resolve-EcrClient $target.Client
-            if (-not $clientPath) { $PSCmdlet.ThrowTerminatingError((New-EcrClientNotFoundRecord $target.Client)) }
+            if (-not $clientPath) { $PSCmdlet.WriteError((New-EcrClientNotFoundRecord $target.Client $target.Registry)); continue }
             $PSCmdlet.WriteVerbose("Running: $clientPath $(@(Get-EcrClientArgument $target.Client 'Logout' $target.Registry '') -join ' ')")
             $run = Invoke-EcrClientLogout -Client $target.Client -ClientPath $clientPath -Registry $target.Registry
             foreach ($line in $run.Verbose) { $PSCmdlet.WriteVerbose("$($target.Client): $line") }
@@ -882,8 +901,9 @@ function Get-EcrConnection {
 
     .DESCRIPTION
     Reads EcrAuth's per-user records (see about_EcrAuth). Valid is true while a login has more
-    than 15 minutes left, the same margin a repeat Connect-EcrRegistry uses. Records whose logins
-    have all expired are deleted. Pipe the output to Disconnect-EcrRegistry to log out, or to
+    than 15 minutes left, the same margin a repeat Connect-EcrRegistry uses; expired logins are
+    not listed. It changes nothing: the next login removes records whose logins have all expired.
+    Pipe the output to Disconnect-EcrRegistry to log out, or to
     Connect-EcrRegistry -Force to log in again (logins made with -ProfileName or
     -UseDefaultCredentials carry that property; for keys, pass them).
 
@@ -917,7 +937,8 @@ function Get-EcrConnection {
     Set-StrictMode -Version 3.0
     Import-EcrPrivate 'Common', 'State'
     $pattern = [System.Management.Automation.WildcardPattern]::new($Registry, 'IgnoreCase')
-    $records = [object[]]@(Get-EcrStateRecord -Prune | Where-Object { $pattern.IsMatch($_.Registry) })
+    $now = [DateTime]::UtcNow
+    $records = [object[]]@(Get-EcrStateRecord | Where-Object { $_.ExpiresAt -gt $now -and $pattern.IsMatch($_.Registry) })
     $order = [string[]]@(foreach ($record in $records) { "$($record.Registry)`t$($record.Client)" })
     [Array]::Sort($order, $records, [StringComparer]::OrdinalIgnoreCase)   # not Sort-Object: no module autoload
     foreach ($record in $records) { ConvertTo-EcrConnectionObject $record }

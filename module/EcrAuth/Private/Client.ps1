@@ -104,6 +104,65 @@ function script:New-EcrClientRun {
     [pscustomobject]@{ ExitCode = $ExitCode; Output = $Output; Error = $ErrorText; TimedOut = [bool]$TimedOut; NotRun = $NotRun }
 }
 
+function script:Stop-EcrProcessTree {
+    # Stops a client that overran and every process it started (a docker.cmd shim's docker.exe,
+    # a credential helper, a script's children). Windows: .NET Core 3+ kills the tree itself,
+    # .NET Framework (5.1) asks taskkill. Unix: .NET's Kill(true) left a shell's child running
+    # here (seen on .NET 10), so the descendants are found first (from /proc, or ps on macOS)
+    # and stopped after the client.
+    param([System.Diagnostics.Process] $Process)
+    try {
+        if ($script:EcrPlatform -eq 'Windows') {
+            if ($script:EcrIsCore) { $Process.Kill($true) }
+            else {
+                $null = & ([System.IO.Path]::Combine($env:SystemRoot, 'System32', 'taskkill.exe')) /T /F /PID $Process.Id 2>&1
+                if (-not $Process.HasExited) { $Process.Kill() }
+            }
+            return
+        }
+        $descendants = @(Get-EcrDescendantProcessId $Process.Id)
+        $Process.Kill()
+        foreach ($id in $descendants) {
+            try { [System.Diagnostics.Process]::GetProcessById($id).Kill() }
+            catch { Write-Debug "EcrAuth: process $id had exited already: $($_.Exception.Message)" }
+        }
+    }
+    catch [System.InvalidOperationException] { Write-Debug "EcrAuth: the client had exited already: $($_.Exception.Message)" }
+}
+
+function script:Get-EcrDescendantProcessId {
+    # The ids of every process below $Id (Unix): parent ids from /proc/<pid>/stat on Linux, from
+    # `ps -A -o pid=,ppid=` elsewhere.
+    param([int] $Id)
+    $parents = @{}
+    if ([System.IO.Directory]::Exists('/proc/self')) {
+        foreach ($dir in [System.IO.Directory]::GetDirectories('/proc')) {
+            $name = [System.IO.Path]::GetFileName($dir)
+            if ($name -notmatch '^[0-9]+$') { continue }
+            try { $stat = [System.IO.File]::ReadAllText("$dir/stat") } catch { continue }
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            $fields = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
+            $parents[[int]$name] = [int]$fields[1]
+        }
+    }
+    else {
+        foreach ($line in & ps -A -o 'pid=,ppid=') {
+            $pair = -split $line
+            if ($pair.Count -eq 2) { $parents[[int]$pair[0]] = [int]$pair[1] }
+        }
+    }
+    $found = [System.Collections.Generic.List[int]]::new()
+    $queue = [System.Collections.Generic.Queue[int]]::new()
+    $queue.Enqueue($Id)
+    while ($queue.Count) {
+        $parent = $queue.Dequeue()
+        foreach ($entry in $parents.GetEnumerator()) {
+            if ($entry.Value -eq $parent -and -not $found.Contains($entry.Key)) { $found.Add($entry.Key); $queue.Enqueue($entry.Key) }
+        }
+    }
+    $found
+}
+
 function script:Invoke-EcrClient {
     # Runs a client with $Arguments; $Password (bytes), if given, goes to standard input only.
     # Returns ExitCode, Output and Error (text), TimedOut, and NotRun (Id, Category, Message)
@@ -139,7 +198,7 @@ function script:Invoke-EcrClient {
             $process.StandardInput.Close()
         }
         if (-not $process.WaitForExit($TimeoutSec * 1000)) {
-            $process.Kill()
+            Stop-EcrProcessTree $process
             return New-EcrClientRun -TimedOut
         }
         $process.WaitForExit()
@@ -158,9 +217,9 @@ function script:Get-EcrTextLine {
 function script:Invoke-EcrClientLogin {
     # One registry's login. Returns Output (lines for the information stream), Verbose (the
     # client's stderr lines) and Failure (an ErrorRecord, or $null).
-    param([string] $Client, [string] $ClientPath, [object] $Login)
+    param([string] $Client, [string] $ClientPath, [object] $Login, [int] $TimeoutSec = 120)
     $arguments = @(Get-EcrClientArgument $Client 'Login' $Login.Registry $Login.Username)
-    $run = Invoke-EcrClient -ClientPath $ClientPath -Arguments $arguments -Password $Login.Password
+    $run = Invoke-EcrClient -ClientPath $ClientPath -Arguments $arguments -Password $Login.Password -TimeoutSec $TimeoutSec
     $errors = @(Get-EcrTextLine $run.Error)
     $failure = $null
     if ($run.NotRun) {
@@ -168,7 +227,7 @@ function script:Invoke-EcrClientLogin {
             -ErrorId $run.NotRun.Id -Category $run.NotRun.Category -Target $Login.Registry
     }
     elseif ($run.TimedOut) {
-        $failure = New-EcrErrorRecord -Message "$Client login to $($Login.Registry) did not finish within 120 seconds." `
+        $failure = New-EcrErrorRecord -Message "$Client login to $($Login.Registry) did not finish within $TimeoutSec seconds (-TimeoutSec); it was stopped, with the processes it started." `
             -ErrorId 'ClientTimeout' -Category OperationTimeout -ExceptionType ([System.TimeoutException]) -Target $Login.Registry
     }
     elseif ($run.Error -match 'The stub received bad data') {

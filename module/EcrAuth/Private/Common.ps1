@@ -6,7 +6,7 @@
 # Native status codes (include/ecr_auth.h) -> error id, category and exception type.
 $script:EcrStatus = @{
     1  = @('InvalidArgument', 'InvalidArgument', [System.ArgumentException])
-    2  = @('NullPointer', 'InvalidArgument', [System.ArgumentException])
+    2  = @('NullPointer', 'InvalidOperation', [System.InvalidOperationException])   # EcrAuth's own bug, not the caller's
     3  = @('InvalidUtf8', 'InvalidArgument', [System.ArgumentException])
     4  = @('AuthFailed', 'AuthenticationError', [System.Security.Authentication.AuthenticationException])
     5  = @('Network', 'ConnectionError', [System.Net.WebException])
@@ -32,10 +32,15 @@ function script:New-EcrErrorRecord {
 }
 
 function script:New-EcrFailureRecord {
-    # A failure from Invoke-EcrFetch (Target, Status, Message) as an ErrorRecord.
+    # A failure from Invoke-EcrFetch (Target, Status, Message) as an ErrorRecord. An account or
+    # role without ecr:GetAuthorizationToken is PermissionDenied, not a refused key.
     param([object] $Failure)
     $kind = $script:EcrStatus[[int]$Failure.Status]
     if (-not $kind) { $kind = @("Status$($Failure.Status)", 'NotSpecified', [System.InvalidOperationException]) }
+    if ($Failure.PSObject.Properties['Kind'] -and $Failure.Kind) { $kind = $Failure.Kind }
+    elseif ($Failure.Status -eq 4 -and $Failure.Message -match '\bAccessDenied(Exception)?\b') {
+        $kind = @('AccessDenied', 'PermissionDenied', [System.UnauthorizedAccessException])
+    }
     New-EcrErrorRecord -Message $Failure.Message -ErrorId $kind[0] -Category $kind[1] -ExceptionType $kind[2] -Target $Failure.Target
 }
 
@@ -47,10 +52,21 @@ function script:Test-EcrUsageFailure {
 }
 
 function script:New-EcrClientNotFoundRecord {
-    param([string] $Name)
-    New-EcrErrorRecord -Message ("'$Name' was not found on PATH. Install it or add its folder to PATH, " +
+    param([string] $Name, [string] $Registry)
+    $for = ''
+    if ($Registry) { $for = " (to log out from $Registry)" }
+    New-EcrErrorRecord -Message ("'$Name' was not found on PATH$for. Install it or add its folder to PATH, " +
         'then run the command again (or choose another client with -Client).') -ErrorId 'ClientNotFound' `
         -Category ObjectNotFound -ExceptionType ([System.Management.Automation.CommandNotFoundException]) -Target $Name
+}
+
+function script:Get-EcrAwsFile {
+    # The shared AWS files the SDK reads: AWS_CONFIG_FILE (else ~/.aws/config) and
+    # AWS_SHARED_CREDENTIALS_FILE (else ~/.aws/credentials).
+    $awsHome = [System.IO.Path]::Combine((Get-EcrHome), '.aws')
+    $config = if ($env:AWS_CONFIG_FILE) { $env:AWS_CONFIG_FILE } else { [System.IO.Path]::Combine($awsHome, 'config') }
+    $credentials = if ($env:AWS_SHARED_CREDENTIALS_FILE) { $env:AWS_SHARED_CREDENTIALS_FILE } else { [System.IO.Path]::Combine($awsHome, 'credentials') }
+    [pscustomobject]@{ Config = $config; Credentials = $credentials }
 }
 
 function script:Get-EcrRuntimeId {
@@ -81,9 +97,10 @@ function script:ConvertTo-EcrSpec {
         Source = 'Static'; AccessKey = ''; SecretKey = ''; SessionToken = ''; Profile = ''; Region = ''
         RegistryId = @(); Registry = @(); Public = $false; EndpointUrl = ''; CaBundle = ''; TimeoutSec = 30; Client = 'docker'
     }
-    foreach ($name in 'SessionToken', 'Region', 'EndpointUrl', 'CaBundle', 'TimeoutSec', 'Client') {
+    foreach ($name in 'Region', 'EndpointUrl', 'CaBundle', 'TimeoutSec', 'Client') {
         if ($Bound.ContainsKey($name) -and $null -ne $Bound[$name]) { $spec[$name] = $Bound[$name] }
     }
+    if ($Bound.ContainsKey('SessionToken') -and $Bound['SessionToken']) { $spec.SessionToken = ConvertFrom-EcrSecureString $Bound['SessionToken'] }
     if ($Bound.ContainsKey('RegistryId')) { $spec.RegistryId = @($Bound['RegistryId']) }
     if ($Bound.ContainsKey('Public')) { $spec.Public = [bool]$Bound['Public'] }
     if ($Bound.ContainsKey('Registry')) {
@@ -156,11 +173,10 @@ function script:ConvertTo-EcrLoginObject {
 }
 
 function script:Get-EcrAwsProfileName {
-    # Profile names in the shared AWS files, for tab completion of -ProfileName.
-    $awsHome = [System.IO.Path]::Combine((Get-EcrHome), '.aws')
-    $config = if ($env:AWS_CONFIG_FILE) { $env:AWS_CONFIG_FILE } else { [System.IO.Path]::Combine($awsHome, 'config') }
-    $credentials = if ($env:AWS_SHARED_CREDENTIALS_FILE) { $env:AWS_SHARED_CREDENTIALS_FILE } else { [System.IO.Path]::Combine($awsHome, 'credentials') }
-    foreach ($file in @(@{ Path = $config; Config = $true }, @{ Path = $credentials; Config = $false })) {
+    # Profile names in the shared AWS files, for tab completion of -ProfileName and to tell an
+    # unknown profile from one whose credentials fail.
+    $files = Get-EcrAwsFile
+    foreach ($file in @(@{ Path = $files.Config; Config = $true }, @{ Path = $files.Credentials; Config = $false })) {
         if (-not [System.IO.File]::Exists($file.Path)) { continue }
         foreach ($line in [System.IO.File]::ReadAllLines($file.Path)) {
             $line = $line.Trim()

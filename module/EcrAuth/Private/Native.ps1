@@ -111,6 +111,17 @@ function script:Invoke-EcrFetch {
     $logins = [System.Collections.Generic.List[object]]::new()
     $failures = [System.Collections.Generic.List[object]]::new()
     $result = [pscustomobject]@{ Logins = $logins; Failures = $failures }
+    # (A malformed name is the library's usage error, as before: same rule as validate_profile.)
+    if ($Spec.Source -eq 'Profile' -and $Spec.Profile -notmatch '[\s\[\]\p{Cc}]' -and $Spec.Profile.Length -le 128 -and
+        @(Get-EcrAwsProfileName) -notcontains $Spec.Profile) {
+        # The SDK would fall back to the default chain's "no credentials": name what is missing.
+        $files = Get-EcrAwsFile
+        $failures.Add([pscustomobject]@{
+                Target = $Spec.Profile; Status = 11; Kind = @('ProfileNotFound', 'ObjectNotFound', [System.Management.Automation.ItemNotFoundException])
+                Message = "The AWS profile '$($Spec.Profile)' was not found in $($files.Config) or $($files.Credentials) (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE)."
+            })
+        return $result
+    }
     $packed = Get-EcrPackedRequest $Spec $ReuseTokens.IsPresent
     if ($packed.Failure) { $failures.Add($packed.Failure); return $result }
     # One .NET call: the native result is read (each password copied once) and freed inside.
@@ -121,7 +132,13 @@ function script:Invoke-EcrFetch {
         if ($fetched.Status -ne 0) {
             $target = $Spec.Region
             if ($Spec.Registry) { $target = $Spec.Registry -join ', ' } elseif ($Spec.Public) { $target = 'public.ecr.aws' }
-            $failures.Add([pscustomobject]@{ Target = $target; Status = $fetched.Status; Message = "Could not get an ECR authorization token: $($fetched.Message)" })
+            $failure = [pscustomobject]@{ Target = $target; Status = $fetched.Status; Message = "Could not get an ECR authorization token: $($fetched.Message)"; Kind = $null }
+            if ($Spec.Source -eq 'Profile' -and $fetched.Message -match 'UnauthorizedException|Session token not found or invalid|SSO session .*expired') {
+                # IAM Identity Center refused the cached session (expired or signed out): say what the AWS CLI says.
+                $failure.Message = "The SSO session of profile $($Spec.Profile) has expired or was signed out: run aws sso login --profile $($Spec.Profile), then try again."
+                $failure.Kind = @('SsoSessionExpired', 'AuthenticationError', [System.Security.Authentication.AuthenticationException])
+            }
+            $failures.Add($failure)
         }
         return $result
     }
@@ -134,6 +151,7 @@ function script:Invoke-EcrFetch {
                 Target  = $target
                 Status  = $failure.Status
                 Message = 'Could not get an ECR authorization token' + $(if ($count -gt 1 -or $logins.Count) { " for $target" } else { '' }) + ': ' + $failure.Message
+                Kind    = $null
             })
     }
     $result

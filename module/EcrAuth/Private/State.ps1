@@ -130,6 +130,8 @@ function script:Save-EcrStateRecord {
             Source = $Spec.Source; ProfileName = $Spec.Profile; EndpointUrl = $Spec.EndpointUrl; Logins = $Logins
         }
         Write-EcrStateFile ([System.IO.Path]::Combine($directory, "$Key.state")) (ConvertTo-EcrStateText $record)
+        # A login is the time to forget the records whose logins have all expired (Get-EcrConnection only reads).
+        $null = @(Get-EcrStateRecord -Prune)
         $null
     }
     catch {
