@@ -37,7 +37,7 @@ Describe 'Faults' -Tag Integration {
     It 'given <Fault>, it fails as <Category> and the previous Docker config is intact' -TestCases @(
         @{ Fault = 'an endpoint refusing connections'; Mock = $null; Endpoint = 'closed'; Category = 'ConnectionError'; Pattern = 'could not reach' }
         @{ Fault = 'an endpoint that never answers'; Mock = $null; Endpoint = 'silent'; Category = 'OperationTimeout'; Pattern = 'did not answer within the timeout' }
-        @{ Fault = 'HTTP 403'; Mock = @{ Fail = 'AccessDeniedException'; Status = 403 }; Category = 'AuthenticationError'; Pattern = 'AccessDeniedException' }
+        @{ Fault = 'HTTP 403'; Mock = @{ Fail = 'AccessDeniedException'; Status = 403 }; Category = 'PermissionDenied'; Pattern = 'AccessDeniedException' }
         @{ Fault = 'a malformed token'; Mock = @{ Answer = 'bad-token' }; Category = 'InvalidData'; Pattern = 'not valid base64' }
         @{ Fault = 'an empty authorizationData'; Mock = @{ Answer = 'empty' }; Category = 'InvalidData'; Pattern = 'without any authorization data' }
         @{ Fault = 'the registry down'; Mock = @{ ProxyEndpoint = 'down' }; Category = 'ConnectionError'; Pattern = 'connection refused' }

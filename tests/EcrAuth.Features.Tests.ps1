@@ -75,10 +75,65 @@ Describe 'Credential sources' -Tag Integration {
         Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
     }
 
-    It 'given an unknown profile, the error says no credentials were found' {
+    It 'given an unknown profile, the error is ObjectNotFound naming it and the files read, and -ErrorAction SilentlyContinue still warns' {
         $null = New-DockerConfig
-        { Connect-EcrRegistry -ProfileName does-not-exist -EndpointUrl $Ecr.Uri -ErrorAction Stop } |
-            Should -Throw -ErrorId 'EcrAuth.NoCredentials,Connect-EcrRegistry'
+        $before = Get-RequestCount
+        $failure = $null
+        try { Connect-EcrRegistry -ProfileName does-not-exist -EndpointUrl $Ecr.Uri -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -Be 'EcrAuth.ProfileNotFound,Connect-EcrRegistry'
+        $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failure.Exception.Message | Should -Match "AWS profile 'does-not-exist' was not found in"
+        $failure.Exception.Message | Should -Match ([regex]::Escape($env:AWS_CONFIG_FILE))
+        # The README's $PROFILE line hides errors; a misspelt profile must still be said.
+        $warnings = $null
+        Connect-EcrRegistry -ProfileName does-not-exist -EndpointUrl $Ecr.Uri -ErrorAction SilentlyContinue -WarningVariable warnings 3>$null
+        "$warnings" | Should -Match "AWS profile 'does-not-exist' was not found"
+        Get-RequestCount | Should -Be $before -Because 'nothing is sent for a profile that does not exist'
+    }
+
+    It 'given an SSO profile with a cached token, ECR is called with the role''s keys; a session the portal refuses says to run aws sso login' {
+        $null = New-DockerConfig
+        $ssoHome = Join-Path $Work ('sso-home-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $cache = Join-Path $ssoHome '.aws/sso/cache'
+        $null = New-Item -ItemType Directory -Force -Path $cache
+        $config = Join-Path $ssoHome '.aws/config'
+        Set-Content -LiteralPath $config -Value ("[profile corp-dev]`nsso_session = corp`nsso_account_id = 123456789012`nsso_role_name = ReadOnly`nregion = us-east-1`n" +
+            "[sso-session corp]`nsso_start_url = https://example.awsapps.com/start`nsso_region = us-east-1`n")
+        # The AWS CLI's cache file for session "corp": <sha1 of the session name>.json.
+        $sha1 = [Security.Cryptography.SHA1]::Create()
+        $name = -join ($sha1.ComputeHash([Text.Encoding]::UTF8.GetBytes('corp')) | ForEach-Object { $_.ToString('x2') })
+        Set-Content -LiteralPath (Join-Path $cache "$name.json") -Value ('{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1", ' +
+            '"accessToken": "cached-sso-access-token", "expiresAt": "2099-01-01T00:00:00Z"}')
+        $portal = Start-MockSso -Token 'cached-sso-access-token' -AccessKeyId 'ASIASSOROLEEXAMPLE'
+        $refusing = Start-MockSso -Token 'cached-sso-access-token' -AccessKeyId 'ASIASSOROLEEXAMPLE' -Refuse
+        $previous = @{ HOME = $env:HOME; USERPROFILE = $env:USERPROFILE; AWS_CONFIG_FILE = $env:AWS_CONFIG_FILE; AWS_ENDPOINT_URL_SSO = $env:AWS_ENDPOINT_URL_SSO }
+        try {
+            $env:HOME = $ssoHome; $env:USERPROFILE = $ssoHome; $env:AWS_CONFIG_FILE = $config
+            $env:AWS_ENDPOINT_URL_SSO = $portal.Uri
+            Connect-EcrRegistry -ProfileName corp-dev -EndpointUrl $Ecr.Uri -Force 6>$null
+            (Get-MockEcrRequest $Ecr)[-1].access_key | Should -Be 'ASIASSOROLEEXAMPLE'
+            $env:AWS_ENDPOINT_URL_SSO = $refusing.Uri
+            $failure = $null
+            try { Connect-EcrRegistry -ProfileName corp-dev -EndpointUrl $Ecr.Uri -Force -ErrorAction Stop 6>$null } catch { $failure = $_ }
+        }
+        finally {
+            Restore-Environment $previous
+            Stop-TestProcess $portal
+            Stop-TestProcess $refusing
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'EcrAuth.SsoSessionExpired,Connect-EcrRegistry'
+        $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failure.Exception.Message | Should -Match 'The SSO session of profile corp-dev has expired or was signed out: run aws sso login --profile corp-dev'
+    }
+
+    It 'given -SessionToken as a SecureString or a string, it is sent like -SecretKey' {
+        $null = New-DockerConfig
+        (Get-Command Connect-EcrRegistry).Parameters['SessionToken'].ParameterType | Should -Be ([securestring])
+        $secure = ConvertTo-SecureString 'FwoGZXIvYXdzSECURETOKEN' -AsPlainText -Force
+        Auth-ECR $AccessKey $SecretKey -SessionToken $secure -EndpointUrl $Ecr.Uri -Force 6>$null
+        (Get-MockEcrRequest $Ecr)[-1].session_token | Should -BeTrue
+        Get-EcrLoginPassword $AccessKey $SecretKey -SessionToken 'FwoGZXIvYXdzPLAINTOKEN' -EndpointUrl $Ecr.Uri | Should -Be $Password
+        (Get-MockEcrRequest $Ecr)[-1].session_token | Should -BeTrue
     }
 
     It 'given -UseDefaultCredentials, the environment''s keys and region are used' {
@@ -290,6 +345,24 @@ Describe 'Log out and status' -Tag Integration {
         ($connection | Format-List * | Out-String) | Should -Not -Match ([regex]::Escape($Password))
     }
 
+    It 'given one registry''s client missing, Disconnect-EcrRegistry says so for it and still logs the others out' {
+        $bin = Use-FakeClient
+        Get-ChildItem -LiteralPath $bin -Filter 'helm*' | Remove-Item
+        $logins = Join-Path $env:ECRAUTH_STATE_DIR 'logins'
+        $null = New-Item -ItemType Directory -Force -Path $logins
+        $expires = [DateTimeOffset]::UtcNow.AddHours(6).ToUnixTimeSeconds()
+        Set-Content -LiteralPath (Join-Path $logins 'a.state') -NoNewline -Value "EcrAuth state 2`nClient`thelm`nLogin`ta.example`tAWS`t$expires`thttps://a.example`n"
+        Set-Content -LiteralPath (Join-Path $logins 'b.state') -NoNewline -Value "EcrAuth state 2`nClient`tdocker`nLogin`tb.example`tAWS`t$expires`thttps://b.example`n"
+        $failed = $null
+        Disconnect-EcrRegistry -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+        @($failed).Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientNotFound,Disconnect-EcrRegistry'
+        $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failed[0].Exception.Message | Should -Match "'helm' was not found on PATH \(to log out from a\.example\)"
+        Get-Content (Join-Path $bin 'docker.calls.args') | Should -Be 'logout b.example'
+        (Get-EcrConnection).Registry | Should -Be @('a.example') -Because 'a.example is still logged in'
+    }
+
     It 'given Disconnect-EcrRegistry, the real docker logs out and EcrAuth forgets the login' {
         $config = New-DockerConfig
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri 6>$null
@@ -367,6 +440,25 @@ Describe 'Errors the PowerShell way' -Tag Integration {
         $failed[0].Exception.Message | Should -Match 'could not reach the ECR endpoint'
     }
 
+    It 'given -TimeoutSec 3 and a client that hangs, the login stops after about 3 seconds, client and children stopped' {
+        $null = New-DockerConfig
+        $bin = Join-Path $Work ('hanging-bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $fake = New-FakeClient -Directory $bin -Name docker -SleepMs 60000
+        $env:PATH = $bin + [IO.Path]::PathSeparator + $PreviousPath
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $failed = $null
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force -TimeoutSec 3 -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
+        @($failed).Count | Should -Be 1
+        $failed[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $failed[0].Exception.Message | Should -Match 'did not finish within 3 seconds'
+        # The hanging client started a child (a shell's sleep, the exe's copy of itself): gone too.
+        $children = @(Get-Content -LiteralPath $fake.ChildrenFile | Where-Object { $_ })
+        $children.Count | Should -BeGreaterThan 0
+        Start-Sleep -Milliseconds 500
+        foreach ($id in $children) { Test-ProcessAlive ([int]$id) | Should -BeFalse -Because "child $id must be stopped" }
+    }
+
     It 'given a failure in a script, the next statement still runs (non-terminating)' {
         $null = New-DockerConfig
         $after = & { Get-EcrLoginPassword $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction SilentlyContinue; 'next statement ran' }
@@ -418,7 +510,7 @@ Describe 'Errors the PowerShell way' -Tag Integration {
         @($logins).Registry | Should -Be @('111122223333.dkr.ecr.us-east-1.amazonaws.com')
         @($failed).Count | Should -Be 1
         $failed[0].TargetObject | Should -Be '444455556666'
-        $failed[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failed[0].CategoryInfo.Category | Should -Be 'PermissionDenied' -Because 'the account may not call ecr:GetAuthorizationToken'
         $failed[0].Exception.Message | Should -Match 'AccessDeniedException'
         $asked | Should -Be 2   # one packed native call, one GetAuthorizationToken per account
     }
@@ -580,7 +672,7 @@ Describe 'State folder' -Tag Integration {
         $connections.Registry | Should -Be $Registry.Host
     }
 
-    It 'given records expiring in 10 minutes and expired an hour ago, Valid honours the 15-minute margin and the expired one is pruned' {
+    It 'given records expiring in 10 minutes and expired an hour ago, Valid honours the 15-minute margin and Get-EcrConnection deletes nothing' {
         $env:ECRAUTH_STATE_DIR = Join-Path $Work ('margin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
         $logins = Join-Path $env:ECRAUTH_STATE_DIR 'logins'
         $null = New-Item -ItemType Directory -Force -Path $logins
@@ -591,6 +683,11 @@ Describe 'State folder' -Tag Integration {
         $connections = @(Get-EcrConnection)
         $connections.Registry | Should -Be @('soon.example')
         $connections[0].Valid | Should -BeFalse -Because 'a repeat Auth-ECR would log in again'
+        Test-Path (Join-Path $logins 'gone.state') | Should -BeTrue -Because 'a Get- command changes nothing'
+        Test-Path (Join-Path $logins 'soon.state') | Should -BeTrue
+        # The next login forgets the expired record.
+        $null = Use-FakeClient
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
         Test-Path (Join-Path $logins 'gone.state') | Should -BeFalse
         Test-Path (Join-Path $logins 'soon.state') | Should -BeTrue
     }

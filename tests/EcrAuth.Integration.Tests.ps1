@@ -140,7 +140,7 @@ Describe 'Auth-ECR failures' -Tag Integration {
     It 'given ECR refuses the key (<Code>), the error is <Category>' -TestCases @(
         @{ Code = 'UnrecognizedClientException'; Status = 400; Category = 'AuthenticationError'; Id = 'AuthFailed' }
         @{ Code = 'InvalidSignatureException'; Status = 400; Category = 'AuthenticationError'; Id = 'AuthFailed' }
-        @{ Code = 'AccessDeniedException'; Status = 403; Category = 'AuthenticationError'; Id = 'AuthFailed' }
+        @{ Code = 'AccessDeniedException'; Status = 403; Category = 'PermissionDenied'; Id = 'AccessDenied' }
         @{ Code = 'InvalidParameterException'; Status = 400; Category = 'InvalidArgument'; Id = 'InvalidArgument' }
         @{ Code = 'ServerException'; Status = 500; Category = 'ResourceUnavailable'; Id = 'ServiceError' }
     ) {

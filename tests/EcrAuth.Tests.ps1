@@ -137,7 +137,7 @@ Describe 'EcrAuth module' -Tag Unit {
 
     It 'given the other parameters, they exist with the right types' {
         $parameters = (Get-Command Connect-EcrRegistry).Parameters
-        $parameters['SessionToken'].ParameterType | Should -Be ([string])
+        $parameters['SessionToken'].ParameterType | Should -Be ([securestring])
         $parameters['RegistryId'].ParameterType | Should -Be ([string[]])
         $parameters['EndpointUrl'].ParameterType | Should -Be ([string])
         $parameters['PassThru'].ParameterType | Should -Be ([switch])

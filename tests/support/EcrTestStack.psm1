@@ -133,6 +133,22 @@ function Start-MockEcr {
     [pscustomobject]@{ Process = $process; Port = $port; Uri = "${scheme}://127.0.0.1:$port"; Directory = $dir; Log = $log }
 }
 
+function Start-MockSso {
+    <# Starts tests/support/mock_sso.py (an IAM Identity Center portal) on 127.0.0.1. It accepts
+       -Token (or nothing, with -Refuse) and hands out role credentials with -AccessKeyId. #>
+    param([Parameter(Mandatory)] [string] $Token, [Parameter(Mandatory)] [string] $AccessKeyId, [switch] $Refuse)
+    $python = Find-StackCommand 'python3', 'python' 'install Python 3'
+    $dir = New-TestDirectory
+    $tokenFile = Join-Path $dir 'token'
+    [System.IO.File]::WriteAllText($tokenFile, $Token)
+    $port = Get-FreeTcpPort
+    $arguments = @((ConvertTo-StackPath (Join-Path $PSScriptRoot 'mock_sso.py')), '--port', $port, '--token-file', (ConvertTo-StackPath $tokenFile), '--access-key-id', $AccessKeyId)
+    if ($Refuse) { $arguments += '--refuse' }
+    $process = Start-StackProcess -FilePath $python -ArgumentList $arguments -Directory $dir
+    Wait-TcpPort -Port $port -Process $process
+    [pscustomobject]@{ Process = $process; Port = $port; Uri = "http://127.0.0.1:$port"; Directory = $dir }
+}
+
 function Get-MockEcrRequest {
     <# The requests the mock ECR endpoint received, as objects (no secrets are logged). #>
     param([Parameter(Mandatory)] $Ecr)
@@ -234,6 +250,18 @@ function Start-StackProcess {
     $process
 }
 
+function Test-ProcessAlive {
+    <# Whether process $Id still runs. On Linux a killed process whose parent is gone can linger
+       as a zombie (state Z) until init reaps it: that counts as stopped. #>
+    param([int] $Id)
+    $stat = "/proc/$Id/stat"
+    if (-not $script:OnWindows -and [System.IO.File]::Exists($stat)) {
+        $text = try { [System.IO.File]::ReadAllText($stat) } catch { '' }
+        return $text -and $text.Substring($text.LastIndexOf(')') + 2, 1) -ne 'Z'
+    }
+    $null -ne (Get-Process -Id $Id -ErrorAction SilentlyContinue)
+}
+
 function Get-TestPwsh {
     <# The PowerShell executable running the tests (pwsh, pwsh.exe, or powershell.exe on 5.1), for child shells. #>
     [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
@@ -320,20 +348,21 @@ function New-FakeClient {
        clients that cannot be installed here) and answers like a successful login: a shell
        script on Linux and macOS, tests/windows/fake_client.c's exe on Windows. StdinBytesFile
        holds the last run's standard input byte for byte. -FailMatch: when its arguments hold
-       that text, it writes -FailMessage to stderr and exits 1. -SleepMs: it hangs that long.
+       that text, it writes -FailMessage to stderr and exits 1. -SleepMs: it hangs that long,
+       in a child process whose id ChildrenFile records.
        -Relay (Windows leg): the exe hands each call to this Linux program through the broker
        (the real docker CLI), after recording it. #>
     param([Parameter(Mandatory)] [string] $Directory, [Parameter(Mandatory)] [string] $Name, [int] $ExitCode = 0,
         [string] $FailMatch, [string] $FailMessage, [int] $SleepMs = 0, [string] $Relay)
     $null = New-Item -ItemType Directory -Force -Path $Directory
     $record = Join-Path $Directory "$Name.calls"
-    $files = [ordered]@{ ArgsFile = "$record.args"; StdinFile = "$record.stdin"; LogFile = "$record.log"; StdinBytesFile = "$record.stdin.bin"; CmdlineFile = "$record.cmdline" }
+    $files = [ordered]@{ ArgsFile = "$record.args"; StdinFile = "$record.stdin"; LogFile = "$record.log"; StdinBytesFile = "$record.stdin.bin"; CmdlineFile = "$record.cmdline"; ChildrenFile = "$record.children" }
     if ($script:OnWindows) {
         $path = Join-Path $Directory "$Name.exe"
         Copy-Item -LiteralPath (Get-TestProgram 'fake_client') -Destination $path -Force
         $settings = @("exit=$ExitCode")
         if ($FailMatch) { $settings += @("fail_match=$FailMatch", "fail_stderr=$FailMessage") }
-        if ($SleepMs) { $settings += "sleep_ms=$SleepMs" }
+        if ($SleepMs) { $settings += @("sleep_ms=$SleepMs", "child_sleep_ms=$SleepMs") }
         if ($Relay) { $settings += @("relay=$(([uri]$script:Broker).Authority)", "relay_program=$Relay") }
         [System.IO.File]::WriteAllText((Join-Path $Directory "$Name.fake"), ($settings -join "`n") + "`n")
         return [pscustomobject](@{ Path = $path } + $files)
@@ -342,7 +371,8 @@ function New-FakeClient {
     $fail = ''
     if ($FailMatch) { $fail = "case `"`$*`" in *'$FailMatch'*) echo '$($FailMessage.Replace("'", "'\''"))' >&2; exit 1 ;; esac" }
     $sleep = ''
-    if ($SleepMs) { $sleep = "sleep $($SleepMs / 1000)" }
+    # The sleep is a child process, its id recorded: a stopped client's children must stop too.
+    if ($SleepMs) { $sleep = "sleep $($SleepMs / 1000) & echo `$! >> '$record.children'; wait" }
     @"
 #!/bin/sh
 raw='$record.stdin.'`$`$
@@ -514,6 +544,6 @@ function Get-WineEnvironment {
 
 Export-ModuleMember -Function Set-EnvironmentValue, Get-NativeLibraryFact, Get-BoundNativeFunction, Get-WineCommand, Get-WineEnvironment,
     Get-RequiredCommand, Test-WindowsLeg, Invoke-Broker, ConvertTo-StackPath, Find-StackCommand, Invoke-StackTool, Get-TestPwsh,
-    Get-TestProgram, Get-TestProgramFlag, New-TestCertificate, New-TestCredentialHelper, Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
+    Get-TestProgram, Get-TestProgramFlag, New-TestCertificate, New-TestCredentialHelper, Start-MockSso, Test-ProcessAlive, Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
     Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Invoke-WithCommandLineWatch, Use-IsolatedAwsEnvironment,
     Restore-Environment
