@@ -721,6 +721,37 @@ Describe 'Pipelines' -Tag Integration {
         @(Get-Content (Join-Path $bin 'docker.calls.args')).Count | Should -Be 4
     }
 
+    It 'given a login about to expire renewed through Get-EcrConnection | Connect-EcrRegistry -Force, the original command''s repeat sees the renewal' {
+        $bin = Use-FakeClient
+        $config = New-DockerConfig
+        $files = Join-Path $Work 'renew-aws'
+        $null = New-Item -ItemType Directory -Force -Path $files
+        Set-Content (Join-Path $files 'config') "[profile renew]`nregion = us-east-1`n"
+        Set-Content (Join-Path $files 'credentials') "[renew]`naws_access_key_id = AKIDRENEW`naws_secret_access_key = renew-secret`n"
+        $previous = $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE
+        $env:AWS_CONFIG_FILE = Join-Path $files 'config'; $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $files 'credentials'
+        $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
+        try {
+            # The $PROFILE line (no -Registry), and what the real docker writes after its login.
+            Auth-ECR -ProfileName renew -RegistryId 111122223333 -EndpointUrl $perRegistry.Uri 6>$null
+            Set-Content -LiteralPath (Join-Path $config 'config.json') -Value '{ "auths": { "111122223333.dkr.ecr.us-east-1.amazonaws.com": { "auth": "QVdTOnB3" } } }'
+            # Its record made to expire in 10 minutes (inside the 15-minute margin).
+            $record = @(Get-ChildItem -LiteralPath (Join-Path $env:ECRAUTH_STATE_DIR 'logins') -Filter *.state)
+            $record.Count | Should -Be 1
+            $soon = [DateTimeOffset]::UtcNow.AddMinutes(10).ToUnixTimeSeconds()
+            $text = [IO.File]::ReadAllText($record[0].FullName) -replace "(Login\t[^\t]+\t[^\t]+\t)\d+", "`${1}$soon"
+            [IO.File]::WriteAllText($record[0].FullName, $text)
+            Get-EcrConnection | Connect-EcrRegistry -Force 6>$null
+            Auth-ECR -ProfileName renew -RegistryId 111122223333 -EndpointUrl $perRegistry.Uri 6>$null
+        }
+        finally {
+            Stop-TestProcess $perRegistry
+            $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE = $previous
+        }
+        # The login and the renewal ran docker; the repeat did not (the pipeline renewed the login the $PROFILE line made).
+        @(Get-Content (Join-Path $bin 'docker.calls.args')).Count | Should -Be 2
+    }
+
     It 'given Get-EcrConnection | Disconnect-EcrRegistry, every remembered login is logged out and forgotten' {
         $bin = Use-FakeClient
         $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry

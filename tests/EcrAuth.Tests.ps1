@@ -41,6 +41,13 @@ Describe 'EcrAuth module' -Tag Unit {
         }
     }
 
+    It 'given a NullPointer status from the library, the error is EcrAuth''s own bug (InvalidOperation), not the caller''s argument' {
+        # The module never passes NULL: if the library says it did, the fault is ours.
+        $record = & (Get-Module EcrAuth) { Import-EcrPrivate 'Common'; New-EcrFailureRecord ([pscustomobject]@{ Target = 'x'; Status = 2; Message = 'm' }) }
+        $record.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $record.FullyQualifiedErrorId | Should -Be 'EcrAuth.NullPointer'
+    }
+
     It 'given an auth file, the credential helper for a host is its credHelpers entry, else credsStore, else none' {
         $module = Get-Module EcrAuth
         $both = '{ "auths": { "h:1": {} }, "credsStore": "desktop", "credHelpers": { "h:1": "ecr-login" } }'

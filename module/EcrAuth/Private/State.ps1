@@ -129,13 +129,37 @@ function script:Save-EcrStateRecord {
             Client = $Spec.Client; Identity = Get-EcrIdentityHash $Spec; Region = $Spec.Region
             Source = $Spec.Source; ProfileName = $Spec.Profile; EndpointUrl = $Spec.EndpointUrl; Logins = $Logins
         }
-        Write-EcrStateFile ([System.IO.Path]::Combine($directory, "$Key.state")) (ConvertTo-EcrStateText $record)
+        $own = [System.IO.Path]::Combine($directory, "$Key.state")
+        Write-EcrStateFile $own (ConvertTo-EcrStateText $record)
+        Update-EcrStateSibling -Directory $directory -Own $own -Record $record
         # A login is the time to forget the records whose logins have all expired (Get-EcrConnection only reads).
         $null = @(Get-EcrStateRecord -Prune)
         $null
     }
     catch {
         "EcrAuth could not remember this login, so the next Auth-ECR will log in again: $($_.Exception.Message)"
+    }
+}
+
+function script:Update-EcrStateSibling {
+    # The same registries renewed under another request (Get-EcrConnection | Connect-EcrRegistry
+    # -Force names the hosts, the $PROFILE line did not): every other record of this identity,
+    # client and endpoint whose registries were all renewed gets the new expiry, so the original
+    # request's repeat check sees the renewal.
+    param([string] $Directory, [string] $Own, [hashtable] $Record)
+    $renewed = @{}
+    foreach ($login in $Record.Logins) { $renewed[$login.Registry] = $login }
+    foreach ($file in [System.IO.Directory]::GetFiles($Directory, '*.state')) {
+        if ($file -eq $Own) { continue }
+        $other = $null
+        try { $other = Read-EcrStateFile $file } catch { Write-Debug "EcrAuth: unreadable record ${file}: $_" }
+        if (-not $other -or $other.Client -ne $Record.Client -or $other.Identity -ne $Record.Identity -or $other.EndpointUrl -ne [string]$Record.EndpointUrl) { continue }
+        if (-not $other.Logins.Count) { continue }
+        $all = $true
+        foreach ($login in $other.Logins) { if (-not $renewed.ContainsKey($login.Registry)) { $all = $false } }
+        if (-not $all) { continue }
+        $other.Logins = @(foreach ($login in $other.Logins) { $renewed[$login.Registry] })
+        try { Write-EcrStateFile $file (ConvertTo-EcrStateText $other) } catch { Write-Debug "EcrAuth: could not update ${file}: $_" }
     }
 }
 
