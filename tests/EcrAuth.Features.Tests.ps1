@@ -30,6 +30,17 @@ BeforeAll {
         if ($entry) { $entry.Value.auth } else { $null }
     }
     function script:Get-RequestCount { @(Get-MockEcrRequest $Ecr).Count }
+    function script:Use-AwsProfile([string] $Name, [string] $Region, [string] $AccessKeyId) {
+        # AWS files in a fresh folder holding one profile with static keys, named by
+        # AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE; returns their previous values.
+        $files = Join-Path $Work ("aws-$Name-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Force -Path $files
+        Set-Content (Join-Path $files 'config') "[profile $Name]`nregion = $Region`n"
+        Set-Content (Join-Path $files 'credentials') "[$Name]`naws_access_key_id = $AccessKeyId`naws_secret_access_key = $Name-secret`n"
+        $previous = @{ AWS_CONFIG_FILE = $env:AWS_CONFIG_FILE; AWS_SHARED_CREDENTIALS_FILE = $env:AWS_SHARED_CREDENTIALS_FILE }
+        $env:AWS_CONFIG_FILE = Join-Path $files 'config'; $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $files 'credentials'
+        $previous
+    }
     function script:Use-FakeClient {
         # Fake clients first on PATH (they cannot be installed here); returns their folder.
         $bin = Join-Path $Work ('bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
@@ -61,14 +72,9 @@ Describe 'Credential sources' -Tag Integration {
 
     It 'given -ProfileName, the profile''s keys and region are used' {
         $config = New-DockerConfig
-        $files = Join-Path $Work 'aws-files'
-        $null = New-Item -ItemType Directory -Force -Path $files
-        Set-Content (Join-Path $files 'config') "[profile build]`nregion = eu-north-1`n"
-        Set-Content (Join-Path $files 'credentials') "[build]`naws_access_key_id = AKIDFROMPROFILE`naws_secret_access_key = profile-secret`n"
-        $previous = $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE
-        $env:AWS_CONFIG_FILE = Join-Path $files 'config'; $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $files 'credentials'
+        $previous = Use-AwsProfile build eu-north-1 AKIDFROMPROFILE
         try { Connect-EcrRegistry -ProfileName build -EndpointUrl $Ecr.Uri 6>$null }
-        finally { $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE = $previous }
+        finally { Restore-Environment $previous }
         $last = (Get-MockEcrRequest $Ecr)[-1]
         $last.access_key | Should -Be 'AKIDFROMPROFILE'
         $last.region | Should -Be 'eu-north-1'
@@ -699,12 +705,7 @@ Describe 'Pipelines' -Tag Integration {
 
     It 'given Get-EcrConnection | Connect-EcrRegistry -Force, each remembered login (made with a profile) is renewed' {
         $bin = Use-FakeClient
-        $files = Join-Path $Work 'pipe-aws'
-        $null = New-Item -ItemType Directory -Force -Path $files
-        Set-Content (Join-Path $files 'config') "[profile pipe]`nregion = us-east-1`n"
-        Set-Content (Join-Path $files 'credentials') "[pipe]`naws_access_key_id = AKIDPIPE`naws_secret_access_key = pipe-secret`n"
-        $previous = $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE
-        $env:AWS_CONFIG_FILE = Join-Path $files 'config'; $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $files 'credentials'
+        $previous = Use-AwsProfile pipe us-east-1 AKIDPIPE
         $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
         try {
             Auth-ECR -ProfileName pipe -RegistryId 111122223333, 444455556666 -EndpointUrl $perRegistry.Uri 6>$null
@@ -713,7 +714,7 @@ Describe 'Pipelines' -Tag Integration {
         }
         finally {
             Stop-TestProcess $perRegistry
-            $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE = $previous
+            Restore-Environment $previous
         }
         @($renewed).Registry | Sort-Object | Should -Be @('111122223333.dkr.ecr.us-east-1.amazonaws.com', '444455556666.dkr.ecr.us-east-1.amazonaws.com')
         $requests.Count | Should -Be 4   # one per registry id, twice
@@ -724,12 +725,7 @@ Describe 'Pipelines' -Tag Integration {
     It 'given a login about to expire renewed through Get-EcrConnection | Connect-EcrRegistry -Force, the original command''s repeat sees the renewal' {
         $bin = Use-FakeClient
         $config = New-DockerConfig
-        $files = Join-Path $Work 'renew-aws'
-        $null = New-Item -ItemType Directory -Force -Path $files
-        Set-Content (Join-Path $files 'config') "[profile renew]`nregion = us-east-1`n"
-        Set-Content (Join-Path $files 'credentials') "[renew]`naws_access_key_id = AKIDRENEW`naws_secret_access_key = renew-secret`n"
-        $previous = $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE
-        $env:AWS_CONFIG_FILE = Join-Path $files 'config'; $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $files 'credentials'
+        $previous = Use-AwsProfile renew us-east-1 AKIDRENEW
         $perRegistry = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -PerRegistry
         try {
             # The $PROFILE line (no -Registry), and what the real docker writes after its login.
@@ -746,7 +742,7 @@ Describe 'Pipelines' -Tag Integration {
         }
         finally {
             Stop-TestProcess $perRegistry
-            $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE = $previous
+            Restore-Environment $previous
         }
         # The login and the renewal ran docker; the repeat did not (the pipeline renewed the login the $PROFILE line made).
         @(Get-Content (Join-Path $bin 'docker.calls.args')).Count | Should -Be 2
