@@ -14,7 +14,7 @@ Tasks run in the order given:
            With -Windows: that Windows leg alone
   Pester   only the Pester suites, on the PowerShell running build.ps1 (after Build unless
            -NoBuild); what the hosted workflow runs on Windows PowerShell 5.1, Windows and macOS
-  Lint     PSScriptAnalyzer over module/, build.ps1 and tests/ (any Warning or Error fails),
+  Lint     PSScriptAnalyzer over module/, build.ps1, tests/ and benches/ (any Warning or Error fails),
            cargo fmt --check and cargo clippy -D warnings
   Demo     with no AWS account: a local registry + mock ECR endpoint, then Auth-ECR with the real docker CLI
   Package  Build, then a PowerShell Gallery package (out/EcrAuth.<version>.nupkg) with every staged
