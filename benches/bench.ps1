@@ -33,11 +33,17 @@ for before/after figures; it needs the staged native library.
 
 .PARAMETER CleanBuild
 Also time a clean `cargo build --release` in a temporary target folder (about 5 minutes on 2 cores).
+
+.PARAMETER ThisEngineOnly
+Skip the second pass on pwsh-il (IL-only), which a run on a ReadyToRun pwsh otherwise adds.
 #>
 [CmdletBinding()]
 param(
     [int] $Iterations = 20,
     [switch] $CleanBuild,
+    # Measure only on this PowerShell: without it, a run on the ReadyToRun pwsh also prints the
+    # same rows measured on ../shared/tools/bin/pwsh-il (IL-only), the engine's share made visible.
+    [switch] $ThisEngineOnly,
     # From bash, `-Only Login,Repeat` arrives as one word: split on commas below.
     [string[]] $Only,
     [string] $ModulePath = (Join-Path (Split-Path -Parent $PSScriptRoot) 'module/EcrAuth')
@@ -369,3 +375,15 @@ Write-Host ("PowerShell {0} on .NET {1} ({2}); engine {3}" -f $PSVersionTable.PS
 Write-Host "Module measured: $ModulePath"
 Write-Host ("Stripped release library: {0:N0} bytes ({1:N2} MiB)" -f $library.Length, ($library.Length / 1MB))
 $Rows | Format-Table Measurement, MedianMs, N, Ratio, Peer, Note -AutoSize | Out-String -Width 200 | Write-Host
+
+# The same rows on the IL-only engine, as a peer of the engine itself (a new process: this one's
+# engine cannot change).
+$il = Get-Command pwsh-il -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+$ilPath = if ($il) { $il.Source } else { Join-Path $Root '../shared/tools/bin/pwsh-il' }
+if ($readyToRun -and -not $ThisEngineOnly -and (Test-Path -LiteralPath $ilPath)) {
+    Write-Host "== The same measurements on $ilPath (IL-only engine, for comparison)"
+    $forward = @('-NoProfile', '-File', $PSCommandPath, '-Iterations', $Iterations, '-ModulePath', $ModulePath, '-ThisEngineOnly')
+    if ($Only) { $forward += @('-Only', ($Only -join ',')) }
+    $env:ECRAUTH_TEST_PWSH = $ilPath   # its process is dotnet: child shells need the wrapper
+    try { & $ilPath @forward | Out-Host } finally { Remove-Item env:ECRAUTH_TEST_PWSH }
+}

@@ -263,7 +263,10 @@ function Test-ProcessAlive {
 }
 
 function Get-TestPwsh {
-    <# The PowerShell executable running the tests (pwsh, pwsh.exe, or powershell.exe on 5.1), for child shells. #>
+    <# The PowerShell executable running the tests (pwsh, pwsh.exe, or powershell.exe on 5.1), for
+       child shells; ECRAUTH_TEST_PWSH when set (an engine started through `dotnet pwsh.dll`, such
+       as ../shared/tools/bin/pwsh-il, whose process is dotnet itself). #>
+    if ($env:ECRAUTH_TEST_PWSH) { return $env:ECRAUTH_TEST_PWSH }
     [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
 }
 
