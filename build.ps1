@@ -84,10 +84,10 @@ function Get-CargoTargetDirectory {
 }
 
 function Get-StagedLibraryPath {
-    # Reuse the module's own platform logic so build and runtime agree on the path.
-    . (Join-Path $ModuleSource 'Private/Common.ps1')
-    $rid = Get-EcrRuntimeId -Platform $Platform
-    $file = Get-EcrNativeLibraryName $rid
+    # The layout EcrAuth.dll binds at run time (EcrAuth.Engine.Platform): <os>-<arch>/<library>.
+    $os = switch ($Platform) { 'Windows' { 'win' } 'MacOS' { 'osx' } default { 'linux' } }
+    $rid = "$os-" + [Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+    $file = switch ($os) { 'win' { 'ecr_auth.dll' } 'osx' { 'libecr_auth.dylib' } default { 'libecr_auth.so' } }
     [pscustomobject]@{ Rid = $rid; File = $file; Path = Join-Path (Join-Path $ModuleSource $rid) $file }
 }
 

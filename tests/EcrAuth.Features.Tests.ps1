@@ -86,7 +86,7 @@ Describe 'Credential sources' -Tag Integration {
         $before = Get-RequestCount
         $failure = $null
         try { Connect-EcrRegistry -ProfileName does-not-exist -EndpointUrl $Ecr.Uri -ErrorAction Stop } catch { $failure = $_ }
-        $failure.FullyQualifiedErrorId | Should -Be 'EcrAuth.ProfileNotFound,Connect-EcrRegistry'
+        $failure.FullyQualifiedErrorId | Should -Be 'EcrAuth.ProfileNotFound,EcrAuth.Commands.ConnectEcrRegistryCommand'
         $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $failure.Exception.Message | Should -Match "AWS profile 'does-not-exist' was not found in"
         $failure.Exception.Message | Should -Match ([regex]::Escape($env:AWS_CONFIG_FILE))
@@ -127,7 +127,7 @@ Describe 'Credential sources' -Tag Integration {
             Stop-TestProcess $portal
             Stop-TestProcess $refusing
         }
-        $failure.FullyQualifiedErrorId | Should -Be 'EcrAuth.SsoSessionExpired,Connect-EcrRegistry'
+        $failure.FullyQualifiedErrorId | Should -Be 'EcrAuth.SsoSessionExpired,EcrAuth.Commands.ConnectEcrRegistryCommand'
         $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
         $failure.Exception.Message | Should -Match 'The SSO session of profile corp-dev has expired or was signed out: run aws sso login --profile corp-dev'
     }
@@ -362,7 +362,7 @@ Describe 'Log out and status' -Tag Integration {
         $failed = $null
         Disconnect-EcrRegistry -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
         @($failed).Count | Should -Be 1
-        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientNotFound,Disconnect-EcrRegistry'
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientNotFound,EcrAuth.Commands.DisconnectEcrRegistryCommand'
         $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $failed[0].Exception.Message | Should -Match "'helm' was not found on PATH \(to log out from a\.example\)"
         Get-Content (Join-Path $bin 'docker.calls.args') | Should -Be 'logout b.example'
@@ -406,7 +406,7 @@ Describe 'Networks' -Tag Integration {
 
     It 'given an HTTPS endpoint with a private CA, it fails without -CaBundle and works with it' {
         $config = New-DockerConfig
-        { Auth-ECR $AccessKey $SecretKey -EndpointUrl $TlsEcr.Uri -TimeoutSec 5 -ErrorAction Stop } | Should -Throw -ErrorId 'EcrAuth.Network,Connect-EcrRegistry'
+        { Auth-ECR $AccessKey $SecretKey -EndpointUrl $TlsEcr.Uri -TimeoutSec 5 -ErrorAction Stop } | Should -Throw -ErrorId 'EcrAuth.Network,EcrAuth.Commands.ConnectEcrRegistryCommand'
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $TlsEcr.Uri -CaBundle (Join-Path $Tls 'ca.pem') 6>$null
         Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
     }
@@ -441,7 +441,7 @@ Describe 'Errors the PowerShell way' -Tag Integration {
         $output = Auth-ECR $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$port" -ErrorAction SilentlyContinue -ErrorVariable failed
         $output | Should -BeNullOrEmpty
         @($failed).Count | Should -Be 1
-        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.Network,Connect-EcrRegistry'
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.Network,EcrAuth.Commands.ConnectEcrRegistryCommand'
         $failed[0].CategoryInfo.Category | Should -Be 'ConnectionError'
         $failed[0].Exception.Message | Should -Match 'could not reach the ECR endpoint'
     }
@@ -465,6 +465,24 @@ Describe 'Errors the PowerShell way' -Tag Integration {
         foreach ($id in $children) { Test-ProcessAlive ([int]$id) | Should -BeFalse -Because "child $id must be stopped" }
     }
 
+    It 'given Disconnect-EcrRegistry -TimeoutSec 2 and a logout that hangs, it stops after about 2 seconds and says so (not "exit code -1")' {
+        $null = New-DockerConfig
+        $bin = Join-Path $Work ('hanging-logout-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $fake = New-FakeClient -Directory $bin -Name docker -SleepMs 60000
+        $env:PATH = $bin + [IO.Path]::PathSeparator + $PreviousPath
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $failed = $null
+        Disconnect-EcrRegistry -Registry 'hang.example' -TimeoutSec 2 -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+        @($failed).Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientTimeout,EcrAuth.Commands.DisconnectEcrRegistryCommand'
+        $failed[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $failed[0].Exception.Message | Should -Match 'docker logout from hang.example failed: it did not finish within 2 seconds'
+        $failed[0].Exception.Message | Should -Not -Match 'exit code'
+        Start-Sleep -Milliseconds 500
+        foreach ($id in @(Get-Content -LiteralPath $fake.ChildrenFile | Where-Object { $_ })) { Test-ProcessAlive ([int]$id) | Should -BeFalse }
+    }
+
     It 'given a failure in a script, the next statement still runs (non-terminating)' {
         $null = New-DockerConfig
         $after = & { Get-EcrLoginPassword $AccessKey $SecretKey -EndpointUrl "http://127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction SilentlyContinue; 'next statement ran' }
@@ -472,9 +490,9 @@ Describe 'Errors the PowerShell way' -Tag Integration {
     }
 
     It 'given usage errors (<Case>), the error stays terminating even with -ErrorAction SilentlyContinue' -TestCases @(
-        @{ Case = 'a host that is not ECR'; Arguments = @{ Registry = 'ghcr.io' }; Id = 'EcrAuth.InvalidArgument,Connect-EcrRegistry' }
-        @{ Case = 'a missing client'; Arguments = @{ Client = 'nerdctl' }; Id = 'EcrAuth.ClientNotFound,Connect-EcrRegistry' }
-        @{ Case = 'a bad region'; Arguments = @{ Region = 'mars' }; Id = 'ParameterArgumentValidationError,Connect-EcrRegistry' }
+        @{ Case = 'a host that is not ECR'; Arguments = @{ Registry = 'ghcr.io' }; Id = 'EcrAuth.InvalidArgument,EcrAuth.Commands.ConnectEcrRegistryCommand' }
+        @{ Case = 'a missing client'; Arguments = @{ Client = 'nerdctl' }; Id = 'EcrAuth.ClientNotFound,EcrAuth.Commands.ConnectEcrRegistryCommand' }
+        @{ Case = 'a bad region'; Arguments = @{ Region = 'mars' }; Id = 'ParameterArgumentValidationError,EcrAuth.Commands.ConnectEcrRegistryCommand' }
     ) {
         $null = New-DockerConfig
         { Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri @Arguments -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $Id
@@ -604,7 +622,7 @@ Describe 'Repeat check of each client''s own auth file' -Tag Integration {
         $failed = $null
         Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
         @($failed).Count | Should -Be 1
-        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientLoginFailed,Connect-EcrRegistry'
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientLoginFailed,EcrAuth.Commands.ConnectEcrRegistryCommand'
     }
 
     It 'given Docker Desktop''s credsStore "desktop" and a token longer than the Windows Credential Manager holds, the error says so and what to do' {
@@ -623,7 +641,7 @@ Describe 'Repeat check of each client''s own auth file' -Tag Integration {
             $failed = $null
             Auth-ECR $AccessKey $SecretKey -EndpointUrl $bigEcr.Uri -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
             @($failed).Count | Should -Be 1
-            $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientCredentialStoreTooSmall,Connect-EcrRegistry'
+            $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientCredentialStoreTooSmall,EcrAuth.Commands.ConnectEcrRegistryCommand'
             $failed[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
             $message = $failed[0].Exception.Message
             $message | Should -Match '2,560-byte limit'
@@ -777,18 +795,15 @@ Describe 'Output streams and standard input' -Tag Integration {
         ($bytes -join ',') | Should -Be ([Text.Encoding]::UTF8.GetBytes($Password) -join ',')
     }
 
-    It 'given the command line Windows PowerShell 5.1 builds (no ArgumentList), the client gets the same argv' {
-        # .NET Core passes ArgumentList; .NET Framework has only Arguments, quoted by EcrAuth.
+    It 'given the command line EcrAuth builds (one quoted string, as on .NET Framework), the client gets the same argv' {
+        # netstandard2.0 has only ProcessStartInfo.Arguments, quoted by EcrAuth on every platform.
         $bin = Use-FakeClient
         $null = New-DockerConfig
-        $module = Get-Module EcrAuth
-        $saved = & $module { Import-EcrPrivate 'Client'; $script:EcrHasArgumentList; $script:EcrHasArgumentList = $false }
-        try { Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null }
-        finally { & $module { $script:EcrHasArgumentList = $args[0] } $saved }
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -Force 6>$null
         Get-Content (Join-Path $bin 'docker.calls.args') | Should -Be "login --username AWS --password-stdin $($Registry.Host)"
     }
 
-    It 'given an argument <Case>, ConvertTo-EcrArgument quotes it as the Windows parser splits it' -TestCases @(
+    It 'given an argument <Case>, QuoteArgument quotes it as the Windows parser splits it' -TestCases @(
         @{ Case = 'plain'; Value = 'login'; Expected = 'login' }
         @{ Case = 'with a space'; Value = 'a b'; Expected = '"a b"' }
         @{ Case = 'with a quote'; Value = 'a"b'; Expected = '"a\"b"' }
@@ -796,7 +811,7 @@ Describe 'Output streams and standard input' -Tag Integration {
         @{ Case = 'empty'; Value = ''; Expected = '""' }
     ) {
         param($Value, $Expected)
-        & (Get-Module EcrAuth) { Import-EcrPrivate 'Client'; ConvertTo-EcrArgument $args[0] } $Value | Should -BeExactly $Expected
+        [EcrAuth.Engine.ClientRunner]::QuoteArgument($Value) | Should -BeExactly $Expected
     }
 
     It 'given a login, "Login Succeeded" is an information record tagged EcrAuth/ClientOutput/docker, shown by default' {

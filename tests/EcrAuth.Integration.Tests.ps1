@@ -54,6 +54,28 @@ AfterAll {
 }
 
 Describe 'Auth-ECR against a local registry' -Tag Integration {
+    It 'given Constrained Language Mode (AppLocker, WDAC), Auth-ECR logs docker in, and a repeat is skipped' {
+        # The commands are compiled: nothing they do is a .NET call CLM would refuse. The secret
+        # goes over in the environment, not on the child's command line.
+        $config = New-DockerConfig
+        $previous = $env:ECRAUTH_TEST_SECRET, $env:ECRAUTH_STATE_DIR
+        $env:ECRAUTH_TEST_SECRET = $SecretKey
+        $env:ECRAUTH_STATE_DIR = Join-Path $Work 'clm-state'
+        try {
+            $login = "Auth-ECR '$AccessKey' `$env:ECRAUTH_TEST_SECRET -EndpointUrl '$($Ecr.Uri)' -PassThru -Verbose 4>&1 6>`$null | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord]) { 'verbose: ' + `$_.Message } else { 'login: ' + `$_.Registry } }"
+            $script = "`$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Import-Module '$ModulePath'; $login; $login; `$ExecutionContext.SessionState.LanguageMode"
+            $output = @(& $Pwsh -NoProfile -NonInteractive -Command $script 2>&1)
+        }
+        finally { $env:ECRAUTH_TEST_SECRET, $env:ECRAUTH_STATE_DIR = $previous }
+        $output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Should -BeNullOrEmpty
+        $output[-1] | Should -Be 'ConstrainedLanguage'
+        @($output -like 'login: *') | Should -Be @("login: $($Registry.Host)", "login: $($Registry.Host)")
+        @($output -like 'verbose: Already logged in*').Count | Should -Be 1 -Because 'the second call is a repeat while the login is valid'
+        $expected = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("AWS:$Password"))
+        Get-DockerAuth $config $Registry.Host | Should -Be $expected
+        ($output | Out-String) | Should -Not -Match ([regex]::Escape($SecretKey))
+    }
+
     It 'given valid keys, docker is logged in and the config holds the registry auth' {
         $config = New-DockerConfig
         $login = Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -PassThru 6>$null

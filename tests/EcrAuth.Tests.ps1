@@ -25,7 +25,7 @@ Describe 'EcrAuth module' -Tag Unit {
             & chmod +x $evil
         }
         Push-Location $dir
-        try { $answer = & (Get-Module EcrAuth) { Get-EcrCredentialHelperList '../evil' } }
+        try { $answer = [EcrAuth.Engine.RepeatCheck]::CredentialHelperList('../evil', [Func[string, string]] { param($name) Join-Path $dir $name }) }
         finally { Pop-Location }
         $answer | Should -BeNullOrEmpty
         Test-Path $marker | Should -BeFalse
@@ -35,25 +35,24 @@ Describe 'EcrAuth module' -Tag Unit {
     It 'given the SHA-256 of the repeat check and the records, it is right and from an implementation FIPS mode allows' {
         # Windows PowerShell 5.1's SHA256.Create() is SHA256Managed, which throws under the FIPS
         # policy; the hosted workflow runs the 5.1 suite with that policy on.
-        & (Get-Module EcrAuth) { Get-EcrSha256Hex 'abc' } | Should -Be 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
-        foreach ($file in Get-ChildItem -LiteralPath $ModulePath -Recurse -Include *.ps1, *.psm1) {
+        [EcrAuth.Engine.RepeatCheck]::Sha256Hex('abc') | Should -Be 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+        foreach ($file in Get-ChildItem -LiteralPath $ModulePath, (Join-Path $PSScriptRoot '../module/EcrAuth.Commands') -Recurse -Include *.ps1, *.psm1, *.cs) {
             (Get-Content -Raw $file.FullName) | Should -Not -Match '(SHA\d+|Aes|Rijndael|RIPEMD160|HMACSHA\d+)Managed' -Because "$($file.Name) must not use a managed (non-FIPS) algorithm"
         }
     }
 
     It 'given a NullPointer status from the library, the error is EcrAuth''s own bug (InvalidOperation), not the caller''s argument' {
         # The module never passes NULL: if the library says it did, the fault is ours.
-        $record = & (Get-Module EcrAuth) { Import-EcrPrivate 'Common'; New-EcrFailureRecord ([pscustomobject]@{ Target = 'x'; Status = 2; Message = 'm' }) }
+        $record = [EcrAuth.Engine.Failures]::ToRecord([EcrAuth.Engine.Failure]::new('x', 2, 'm', $null))
         $record.CategoryInfo.Category | Should -Be 'InvalidOperation'
         $record.FullyQualifiedErrorId | Should -Be 'EcrAuth.NullPointer'
     }
 
     It 'given an auth file, the credential helper for a host is its credHelpers entry, else credsStore, else none' {
-        $module = Get-Module EcrAuth
         $both = '{ "auths": { "h:1": {} }, "credsStore": "desktop", "credHelpers": { "h:1": "ecr-login" } }'
-        & $module { Get-EcrCredentialHelperName $args[0] 'h:1' } $both | Should -Be 'ecr-login'
-        & $module { Get-EcrCredentialHelperName $args[0] 'h:2' } $both | Should -Be 'desktop'
-        & $module { Get-EcrCredentialHelperName $args[0] 'h:1' } '{ "auths": { "h:1": { "auth": "QVdTOnB3" } } }' | Should -Be ''
+        [EcrAuth.Engine.RepeatCheck]::CredentialHelperName($both, 'h:1') | Should -Be 'ecr-login'
+        [EcrAuth.Engine.RepeatCheck]::CredentialHelperName($both, 'h:2') | Should -Be 'desktop'
+        [EcrAuth.Engine.RepeatCheck]::CredentialHelperName('{ "auths": { "h:1": { "auth": "QVdTOnB3" } } }', 'h:1') | Should -Be ''
     }
 
     It 'given a platform the package has no library for (<RuntimeId>), the error names what it has and what to do' -TestCases @(
@@ -62,10 +61,7 @@ Describe 'EcrAuth module' -Tag Unit {
         @{ RuntimeId = 'linux-riscv64'; Advice = 'Rust from rustup, then: pwsh ./build.ps1 Build' }
     ) {
         param($RuntimeId, $Advice)
-        $record = & (Get-Module EcrAuth) {
-            Import-EcrPrivate 'Common', 'Native'
-            try { Get-EcrNativeLibraryPath $args[0] } catch { $_ }
-        } $RuntimeId
+        $record = try { [EcrAuth.Engine.Fetcher]::NativeLibraryPath((Resolve-Path $ModulePath).ProviderPath, $RuntimeId) } catch { $_.Exception.InnerException.ErrorRecord }
         $record.FullyQualifiedErrorId | Should -Be 'EcrAuth.NativeLibraryMissing'
         $record.CategoryInfo.Category | Should -Be 'NotInstalled'
         $record.Exception.Message | Should -Match "no native library for this platform, $RuntimeId"
@@ -80,12 +76,12 @@ Describe 'EcrAuth module' -Tag Unit {
         $info.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
     }
 
-    It 'given the manifest, it exports its functions and the Auth-ECR alias by name, without wildcards' {
+    It 'given the manifest, it exports its cmdlets and the Auth-ECR alias by name, without wildcards' {
         $data = Import-PowerShellDataFile $Manifest
-        $data.FunctionsToExport | Should -Be @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
-        (Get-Module EcrAuth).ExportedFunctions.Keys | Sort-Object | Should -Be (@($data.FunctionsToExport) | Sort-Object)
+        $data.CmdletsToExport | Should -Be @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
+        (Get-Module EcrAuth).ExportedCmdlets.Keys | Sort-Object | Should -Be (@($data.CmdletsToExport) | Sort-Object)
         $data.AliasesToExport | Should -Be @('Auth-ECR')
-        $data.CmdletsToExport.Count | Should -Be 0
+        $data.FunctionsToExport.Count | Should -Be 0
         $data.VariablesToExport.Count | Should -Be 0
         $data.PrivateData.PSData.Tags | Should -Contain 'PSEdition_Core'
         foreach ($tag in 'ECR', 'AWS', 'Docker', 'Windows', 'Linux', 'MacOS') { $data.PrivateData.PSData.Tags | Should -Contain $tag }
@@ -133,8 +129,8 @@ Describe 'EcrAuth module' -Tag Unit {
         @{ Command = 'Connect-EcrRegistry' }, @{ Command = 'Get-EcrLoginPassword' }
     ) {
         # A declared default would show "Default value us-east-1" for every parameter set.
-        $region = (Get-Command $Command).ScriptBlock.Ast.Body.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq 'Region' }
-        $region.DefaultValue | Should -BeNullOrEmpty
+        $type = (Get-Command $Command).ImplementingType
+        $type.GetProperty('Region').GetValue([Activator]::CreateInstance($type)) | Should -BeNullOrEmpty
         $help = Get-Help $Command -Parameter Region
         "$($help.defaultValue)" | Should -Not -Match 'us-east-1'
         $text = $help.description.Text -join ' '
@@ -222,17 +218,19 @@ Describe 'EcrAuth module' -Tag Unit {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain '-AccessKey'
     }
 
-    It 'given the root module, the public commands are ordinary advanced functions with their real param blocks' {
-        $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $ModulePath 'EcrAuth.psm1'), [ref]$null, [ref]$null)
+    It 'given the module, the public commands are compiled cmdlets in EcrAuth.dll, one file each, with no dynamic parameters' {
         foreach ($name in 'Connect-EcrRegistry', 'Get-EcrLoginPassword', 'Disconnect-EcrRegistry', 'Get-EcrConnection') {
-            $function = $ast.Find({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] -and $n.Name -eq $name }, $false)
-            $function | Should -Not -BeNullOrEmpty
-            $function.Body.ParamBlock.Parameters.Count | Should -BeGreaterThan 0
-            $function.Body.DynamicParamBlock | Should -BeNullOrEmpty
-            $function.Body.ParamBlock.Parameters.Name.VariablePath.UserPath | Should -Not -Contain 'Cmdlet'
+            $command = Get-Command $name
+            $command.CommandType | Should -Be 'Cmdlet'
+            $command.ImplementingType.Assembly.GetName().Name | Should -Be 'EcrAuth'
+            $command.ImplementingType.GetInterfaces().Name | Should -Not -Contain 'IDynamicParameters'
+            $file = Join-Path $PSScriptRoot "../module/EcrAuth.Commands/Commands/$($command.ImplementingType.Name).cs"
+            Test-Path -LiteralPath $file | Should -BeTrue -Because "$name lives in a file named after its class"
         }
-        $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] -and $n.GetCommandName() -in 'Update-FormatData', 'Write-Host' }, $true) |
-            Should -BeNullOrEmpty
+        # Every native call is declared in one file.
+        $declaring = Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot '../module/EcrAuth.Commands') -Recurse -Filter *.cs |
+            Where-Object { (Get-Content -Raw $_.FullName) -match '\bstatic extern\b' }
+        $declaring.Name | Should -Be 'NativeMethods.cs'
         (Import-PowerShellDataFile $Manifest).FormatsToProcess | Should -Be @('EcrAuth.Format.ps1xml')
     }
 
@@ -316,17 +314,13 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         $output | Should -Be @('0', 'True')
     }
 
-    It 'given the shared parameters of Connect-EcrRegistry and Get-EcrLoginPassword, their declarations are identical' {
-        $declared = @{}
-        foreach ($command in 'Connect-EcrRegistry', 'Get-EcrLoginPassword') {
-            $declared[$command] = @{}
-            foreach ($parameter in (Get-Command $command).ScriptBlock.Ast.Body.ParamBlock.Parameters) {
-                $declared[$command][$parameter.Name.VariablePath.UserPath] = $parameter.Extent.Text
-            }
-        }
+    It 'given the shared parameters of Connect-EcrRegistry and Get-EcrLoginPassword, they are one declaration' {
+        $connect = (Get-Command Connect-EcrRegistry).ImplementingType
+        $password = (Get-Command Get-EcrLoginPassword).ImplementingType
         foreach ($name in 'AccessKey', 'SecretKey', 'Credential', 'ProfileName', 'UseDefaultCredentials', 'Region', 'SessionToken',
             'RegistryId', 'Registry', 'Public', 'EndpointUrl', 'CaBundle', 'TimeoutSec') {
-            $declared['Get-EcrLoginPassword'][$name] | Should -Be $declared['Connect-EcrRegistry'][$name] -Because "-$name must not drift"
+            $connect.GetProperty($name).DeclaringType | Should -Be $password.GetProperty($name).DeclaringType -Because "-$name must not drift"
+            $connect.GetProperty($name).DeclaringType.Name | Should -Be 'FetchCommandBase'
         }
     }
 
@@ -338,8 +332,7 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         foreach ($value in 'plain-secret', $secure) {
             $transformed = $transformation.Transform($ExecutionContext, $value)
             $transformed | Should -BeOfType [securestring]
-            $spec = & (Get-Module EcrAuth) { param($v) Import-EcrPrivate 'Common'; ConvertTo-EcrSpec @{ AccessKey = 'AKID'; SecretKey = $v } 'Keys' } $transformed
-            $spec.SecretKey | Should -BeIn 'plain-secret', 'from-secure-string'
+            [Net.NetworkCredential]::new('', $transformed).Password | Should -BeIn 'plain-secret', 'from-secure-string'
         }
         Connect-EcrRegistry AKID 'secret' -WhatIf 6>$null
         Connect-EcrRegistry AKID $secure -WhatIf 6>$null
@@ -416,9 +409,8 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         try {
             $env:USERPROFILE = Join-Path $Work 'windows-profile'; $env:HOME = Join-Path $Work 'not-the-home'
             Remove-Item env:DOCKER_CONFIG, env:ECRAUTH_STATE_DIR -ErrorAction SilentlyContinue
-            $paths = & (Get-Module EcrAuth) {
-                (Get-EcrClientAuthFile 'docker' 'Windows'), (Get-EcrStateDirectory 'Windows'), (Get-EcrClientAuthFile 'helm' 'Windows')
-            }
+            $paths = [EcrAuth.Engine.Platform]::ClientAuthFile('docker', 'Windows'), [EcrAuth.Engine.Platform]::StateDirectory($PWD.ProviderPath, 'Windows'),
+            [EcrAuth.Engine.Platform]::ClientAuthFile('helm', 'Windows')
             $localAppData = [Environment]::GetFolderPath('LocalApplicationData')
             $appData = [Environment]::GetFolderPath('ApplicationData')
         }
@@ -450,7 +442,7 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
             foreach ($name in $names) { Set-EnvironmentValue $name $null }
             $env:HOME = '/home/tester'
             foreach ($name in $Environment.Keys) { Set-EnvironmentValue $name $Environment[$name] }
-            $path = & (Get-Module EcrAuth) { param($c, $p) Get-EcrClientAuthFile $c $p } $Client $Platform
+            $path = [EcrAuth.Engine.Platform]::ClientAuthFile($Client, $Platform)
         }
         finally { foreach ($name in $names) { Set-EnvironmentValue $name $saved[$name] } }
         if ($IsWindows) {
@@ -470,7 +462,7 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         @{ Case = 'a value does not'; Text = '{"currentContext":"h.example:5000"}'; Expected = $false }
         @{ Case = 'nothing does not'; Text = '{}'; Expected = $false }
     ) {
-        & (Get-Module EcrAuth) { param($t) Test-EcrAuthFileHost $t 'h.example:5000' } $Text | Should -Be $Expected
+        [EcrAuth.Engine.RepeatCheck]::AuthFileHasHost($Text, 'h.example:5000') | Should -Be $Expected
     }
 
     It 'given a relative ECRAUTH_STATE_DIR, it is resolved once, against PowerShell''s current location' {
@@ -480,7 +472,8 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         Push-Location $here
         try {
             $env:ECRAUTH_STATE_DIR = 'my-state'
-            $path = & (Get-Module EcrAuth) { Get-EcrStateDirectory }
+            # What the commands resolve it against: PowerShell's location, not the process's folder.
+            $path = [EcrAuth.Engine.Platform]::StateDirectory($PWD.ProviderPath, [EcrAuth.Engine.Platform]::Current)
         }
         finally { Pop-Location; $env:ECRAUTH_STATE_DIR = $previous }
         $path | Should -Be ([IO.Path]::Combine((Resolve-Path $here).ProviderPath, 'my-state', 'logins'))
@@ -564,9 +557,8 @@ Describe 'Connect-EcrRegistry input checks' -Tag Unit {
 
     It 'given the native library is missing, the error names the expected path' {
         $copy = Join-Path $Work 'EcrAuth'
-        $null = New-Item -ItemType Directory -Force -Path (Join-Path $copy 'Private')
+        $null = New-Item -ItemType Directory -Force -Path $copy
         Copy-Item (Join-Path $ModulePath 'EcrAuth.ps*1'), (Join-Path $ModulePath 'EcrAuth.Format.ps1xml'), (Join-Path $ModulePath 'EcrAuth.dll') $copy
-        Copy-Item (Join-Path $ModulePath 'Private/*') (Join-Path $copy 'Private')
         $script = "Import-Module '$copy'; try { Auth-ECR AKID secret -EndpointUrl http://127.0.0.1:1 } catch { `$_.CategoryInfo.Category; `$_.Exception.Message }"
         $output = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
         $output[0] | Should -Be 'NotInstalled'

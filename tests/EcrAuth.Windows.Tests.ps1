@@ -127,7 +127,7 @@ Describe 'Auth-ECR on Windows' -Tag Integration, Windows -Skip:$NotWindows {
         }
         finally { Stop-TestProcess $odd }
         @($failed).Count | Should -Be 1
-        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientArgumentUnsafe,Connect-EcrRegistry'
+        $failed[0].FullyQualifiedErrorId | Should -Be 'EcrAuth.ClientArgumentUnsafe,EcrAuth.Commands.ConnectEcrRegistryCommand'
         $failed[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
         $failed[0].Exception.Message | Should -Match 'batch file.*cmd\.exe'
         $failed[0].Exception.Message | Should -Not -Match ([regex]::Escape($Password))
@@ -145,7 +145,7 @@ Describe 'Auth-ECR on Windows' -Tag Integration, Windows -Skip:$NotWindows {
         $store = [Security.Cryptography.X509Certificates.X509Store]::new('Root', $location)
         $added = $false
         try {
-            { Auth-ECR $AccessKey $SecretKey -EndpointUrl $secure.Uri -TimeoutSec 10 -ErrorAction Stop 6>$null } | Should -Throw -ErrorId 'EcrAuth.Network,Connect-EcrRegistry'
+            { Auth-ECR $AccessKey $SecretKey -EndpointUrl $secure.Uri -TimeoutSec 10 -ErrorAction Stop 6>$null } | Should -Throw -ErrorId 'EcrAuth.Network,EcrAuth.Commands.ConnectEcrRegistryCommand'
             $store.Open('ReadWrite')
             $store.Add($ca)
             $added = $true

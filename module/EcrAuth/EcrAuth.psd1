@@ -8,10 +8,11 @@
     Description          = 'Log Docker into Amazon ECR from PowerShell, fast enough for $PROFILE and with no secret on any command line. Auth-ECR $key $secret.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
-    # The compiled part (module/EcrAuth.Commands): the -SecretKey transformation and the native binding.
-    RequiredAssemblies   = @('EcrAuth.dll')
-    FunctionsToExport    = @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
-    CmdletsToExport      = @()
+    # The commands are compiled (module/EcrAuth.Commands): EcrAuth.dll, a netstandard2.0 assembly
+    # for Windows PowerShell 5.1 and every PowerShell 7, with its help in en-US/EcrAuth.dll-Help.xml.
+    NestedModules        = @('EcrAuth.dll')
+    FunctionsToExport    = @()
+    CmdletsToExport      = @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
     VariablesToExport    = @()
     AliasesToExport      = @('Auth-ECR')
     # Table views of EcrAuth.Login and EcrAuth.Connection, loaded by Import-Module (quietly, and

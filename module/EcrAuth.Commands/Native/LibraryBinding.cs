@@ -20,6 +20,9 @@ namespace EcrAuth.Native
         private static string boundPath;
         private static MethodInfo loadByPath;
 
+        /// <summary>Whether a library is bound.</summary>
+        internal static bool IsBound => boundPath != null;
+
         /// <summary>Binds the library at <paramref name="path"/>; later calls with any path do nothing.</summary>
         internal static void Bind(string path)
         {

@@ -68,6 +68,9 @@ namespace EcrAuth.Native
             LibraryBinding.Bind(libraryPath);
         }
 
+        /// <summary>Whether <see cref="Bind"/> has run in this process.</summary>
+        public static bool IsBound => LibraryBinding.IsBound;
+
         /// <summary>Fetches with a packed request (see the header's ecr_auth_fetch). Does not clear <paramref name="request"/>.</summary>
         public static NativeFetchResult Fetch(byte[] request)
         {

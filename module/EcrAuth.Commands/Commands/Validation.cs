@@ -1,0 +1,56 @@
+using System;
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using EcrAuth.Engine;
+
+namespace EcrAuth.Commands
+{
+    /// <summary>-Region: a well-formed AWS region name (any, not only the known ones).</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateRegionAttribute : ValidateEnumeratedArgumentsAttribute
+    {
+        private static readonly Regex Pattern = new Regex("^[a-z]{2,5}(-[a-z]+)+-[0-9]{1,2}$");
+
+        /// <inheritdoc />
+        protected override void ValidateElement(object element)
+        {
+            string value = LanguagePrimitives.ConvertTo<string>(element);
+            if (value == null || !Pattern.IsMatch(value))
+            {
+                throw new ValidationMetadataException("'" + value + "' is not an AWS region name; expected something like us-east-1 or eu-west-2.");
+            }
+        }
+    }
+
+    /// <summary>-RegistryId: a 12-digit AWS account id.</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateRegistryIdAttribute : ValidateEnumeratedArgumentsAttribute
+    {
+        private static readonly Regex Pattern = new Regex("^[0-9]{12}$");
+
+        /// <inheritdoc />
+        protected override void ValidateElement(object element)
+        {
+            string value = LanguagePrimitives.ConvertTo<string>(element);
+            if (value == null || !Pattern.IsMatch(value))
+            {
+                throw new ValidationMetadataException("'" + value + "' is not a registry id; expected a 12-digit AWS account id such as 123456789012.");
+            }
+        }
+    }
+
+    /// <summary>-EndpointUrl: an absolute http(s) URL; the message never shows its user:password@ part.</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateEndpointUrlAttribute : ValidateEnumeratedArgumentsAttribute
+    {
+        /// <inheritdoc />
+        protected override void ValidateElement(object element)
+        {
+            string value = LanguagePrimitives.ConvertTo<string>(element);
+            if (!Uri.TryCreate(value, UriKind.Absolute, out Uri uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                throw new ValidationMetadataException("'" + Failures.RedactUrl(value) + "' is not an http(s) URL; expected something like https://api.ecr.us-east-1.amazonaws.com.");
+            }
+        }
+    }
+}
