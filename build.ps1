@@ -157,6 +157,13 @@ function Invoke-AssemblyBuild {
     # A shell may have EcrAuth.dll loaded (Windows locks it): put it in place by rename.
     Copy-StagedLibrary -From (Join-Path $out 'EcrAuth.dll') -To (Join-Path $ModuleSource 'EcrAuth.dll')
     Write-Host ("Compiled {0} ({1:N0} bytes) in {2:N1} s" -f (Join-Path $ModuleSource 'EcrAuth.dll'), $dll.Length, $watch.Elapsed.TotalSeconds) -ForegroundColor Green
+    # Compiled cmdlets read their help from MAML beside the DLL: generated from the doc comments,
+    # in a child pwsh (it imports the DLL, which must not stay loaded here).
+    $help = Join-Path $ModuleSource 'en-US/EcrAuth.dll-Help.xml'
+    $pwshPath = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    Invoke-Native $pwshPath @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'module/EcrAuth.Commands/Help/ConvertTo-MamlHelp.ps1'),
+        '-AssemblyPath', (Join-Path $out 'EcrAuth.dll'), '-DocumentationPath', (Join-Path $out 'EcrAuth.xml'), '-OutputPath', $help)
+    Write-Host "Generated $help" -ForegroundColor Green
 }
 
 function Get-UserModuleDirectory {

@@ -236,7 +236,7 @@ function Get-CommandHelpModel {
             if ($kind -eq 'inputType') { $inputs = $entries } else { $outputs = $entries }
         }
         $links = @(foreach ($node in $member.SelectNodes('related')) {
-                $text = ($node.InnerText -replace '\s+', ' ').Trim()
+                $text = ((Get-InlineText $node) -replace '\s+', ' ').Trim()
                 $uri = $node.GetAttribute('uri').Trim()
                 if (-not $uri -and $text -match '^https?://\S+$') { $uri = $text }
                 if ($text -or $uri) { [pscustomobject]@{ Text = $text; Uri = $uri } }
@@ -488,7 +488,7 @@ foreach ($member in $document.SelectNodes('/doc/members/member')) {
     if ($name -and -not $members.ContainsKey($name)) { $members[$name] = $member }
 }
 
-$module = Import-Module -Name $assemblyFile -PassThru -ErrorAction Stop
+$module = Import-Module -Name $assemblyFile -PassThru -ErrorAction Stop -Verbose:$false
 $assembly = $module.ImplementingAssembly
 $documentedAssembly = $document.SelectSingleNode('/doc/assembly/name')
 if ($documentedAssembly -and $assembly -and $documentedAssembly.InnerText.Trim() -ne $assembly.GetName().Name) {
