@@ -9,6 +9,8 @@ measures, printing medians and ratios:
     one-function script module and an empty manifest module: after PSReadLine (loaded in every
     interactive pwsh before $PROFILE runs), after an empty manifest module, and inside a real
     interactive pwsh's $PROFILE;
+  - a new pwsh that imports EcrAuth and logs in (-Force), the same while the login is valid,
+    and a bare `pwsh -NoProfile -c exit`, whole processes interleaved in the same run;
   - a login in a warm shell: Auth-ECR (first call, repeated calls) vs `docker login` alone
     vs `aws ecr get-login-password | docker login` (AWS CLI from .venv or PATH, if present);
   - fetch+decode alone through the C ABI (benches/fetch_bench.c) vs `aws ecr get-login-password`;
@@ -25,7 +27,7 @@ Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip inst
 Repetitions per measurement (processes for the import benchmark).
 
 .PARAMETER Only
-Run only these measurements (Import, Profile, Login, Repeat, Registries, Fetch); default: all.
+Run only these measurements (Import, NewShell, Profile, Login, Repeat, Registries, Fetch); default: all.
 
 .PARAMETER ModulePath
 The EcrAuth module folder to measure (default: module/EcrAuth), e.g. an older version's copy
@@ -54,7 +56,7 @@ Set-StrictMode -Version 3.0
 $Root = Split-Path -Parent $PSScriptRoot
 $Only = @($Only -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 foreach ($name in $Only) {
-    if ('Import', 'Profile', 'Login', 'Repeat', 'Registries', 'Fetch' -notcontains $name) { throw "Unknown measurement '$name'; expected Import, Profile, Login, Repeat, Registries or Fetch." }
+    if ('Import', 'NewShell', 'Profile', 'Login', 'Repeat', 'Registries', 'Fetch' -notcontains $name) { throw "Unknown measurement '$name'; expected Import, NewShell, Profile, Login, Repeat, Registries or Fetch." }
 }
 Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
@@ -169,7 +171,6 @@ function Measure-Profile($Stack) {
         # The first login (not measured), in a shell of its own.
         & $Pwsh -NoProfile -NonInteractive -Command 'Import-Module EcrAuth; Auth-ECR -ProfileName dev 6>$null'
         if ($LASTEXITCODE) { throw 'the first login for the $PROFILE measurement failed' }
-        $before = @(Get-MockEcrRequest $Stack.Ecr).Count
         $env:HOME = $profileHome; $env:XDG_CONFIG_HOME = Join-Path $profileHome '.config'
         $cases = [ordered]@{
             'with the README''s two lines' = "Import-Module EcrAuth`nAuth-ECR -ProfileName dev"
@@ -210,6 +211,44 @@ $($cases[$case])
         foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
         Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
     }
+}
+
+function Measure-NewShell($Stack) {
+    # Whole processes, wall clock: a new pwsh that imports EcrAuth and logs in (-Force: a fetch
+    # and a docker login), the same while the login is valid (the $PROFILE case), and a bare
+    # `pwsh -NoProfile -c exit` in the same run as their peer. The keys go over in the
+    # environment, as the AWS SDK reads them; the bench's own fake keys are on this command line only.
+    $state = Join-Path $Stack.Directory 'newshell-state'
+    $saved = $env:ECRAUTH_STATE_DIR
+    $env:ECRAUTH_STATE_DIR = $state
+    try {
+        $login = "Import-Module '$ModulePath'; Auth-ECR AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY -EndpointUrl '$($Stack.Ecr.Uri)'"
+        & $Pwsh -NoProfile -NonInteractive -Command "$login -Force 6>`$null"
+        if ($LASTEXITCODE) { throw 'the first login for the new-shell measurement failed' }
+        $cases = [ordered]@{
+            'New pwsh: Import-Module EcrAuth; Auth-ECR key secret -Force' = "$login -Force 6>`$null"
+            'New pwsh: Import-Module EcrAuth; Auth-ECR key secret (login valid)' = "$login 6>`$null"
+            'pwsh -NoProfile -c exit' = 'exit'
+        }
+        $times = @{}
+        foreach ($case in $cases.Keys) { $times[$case] = [System.Collections.Generic.List[double]]::new() }
+        # Interleaved, so that a busy moment of the machine falls on every case alike.
+        foreach ($i in 1..$Iterations) {
+            foreach ($case in $cases.Keys) {
+                $w = [Diagnostics.Stopwatch]::StartNew()
+                & $Pwsh -NoProfile -NonInteractive -Command $cases[$case]
+                $w.Stop()
+                if ($LASTEXITCODE) { throw "$case failed" }
+                $times[$case].Add($w.Elapsed.TotalMilliseconds)
+            }
+        }
+        $before = @(Get-MockEcrRequest $Stack.Ecr).Count
+        foreach ($case in $cases.Keys) {
+            $peer = if ($case -ne 'pwsh -NoProfile -c exit') { 'pwsh -NoProfile -c exit' } else { '' }
+            Add-Row $case $times[$case] $peer 'wall clock, whole process'
+        }
+    }
+    finally { $env:ECRAUTH_STATE_DIR = $saved }
 }
 
 function Measure-Login($Stack) {
@@ -333,6 +372,7 @@ try {
     $stack.Registry = Start-TestRegistry -Password $stack.Password
     $stack.Ecr = Start-MockEcr -ProxyEndpoint "http://$($stack.Registry.Host)" -Password $stack.Password
     if (-not $Only -or $Only -contains 'Import') { Measure-Import }
+    if (-not $Only -or $Only -contains 'NewShell') { Measure-NewShell $stack }
     if (-not $Only -or $Only -contains 'Profile') { Measure-Profile $stack }
     if (-not $Only -or $Only -contains 'Login') { Measure-Login $stack }
     if (-not $Only -or $Only -contains 'Repeat') { Measure-Repeat $stack }

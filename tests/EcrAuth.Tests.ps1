@@ -231,7 +231,7 @@ Describe 'EcrAuth module' -Tag Unit {
         $declaring = Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot '../module/EcrAuth.Commands') -Recurse -Filter *.cs |
             Where-Object { (Get-Content -Raw $_.FullName) -match '\bstatic extern\b' }
         $declaring.Name | Should -Be 'NativeMethods.cs'
-        (Import-PowerShellDataFile $Manifest).FormatsToProcess | Should -Be @('EcrAuth.Format.ps1xml')
+        (Import-PowerShellDataFile $Manifest).RootModule | Should -Be 'EcrAuth.dll'
     }
 
     It 'given a user''s global strict mode and a global EcrCommandsLoaded, the commands still work, also after -Force' {
@@ -308,10 +308,17 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
         (Get-Command Connect-EcrRegistry).ParameterSets.Name | Should -Be @('Keys', 'Credential', 'Profile', 'Default')
     }
 
-    It 'given a fresh shell, Get-EcrConnection -Verbose writes no verbose line (formats load with the module)' {
-        $output = Invoke-Child ("`$env:ECRAUTH_STATE_DIR = '$Work/verbose-state'; Import-Module '$ModulePath'; " +
-            "@(Get-EcrConnection -Verbose 4>&1).Count; [bool](Get-FormatData -TypeName EcrAuth.Connection)")
-        $output | Should -Be @('0', 'True')
+    It 'given a fresh shell, the table views load at the first object, quietly: not at import, no verbose line, no WhatIf' {
+        # One remembered login, so that Get-EcrConnection writes an object.
+        $state = Join-Path $Work 'verbose-state/logins'
+        $null = New-Item -ItemType Directory -Force -Path $state
+        $expires = [DateTimeOffset]::UtcNow.AddHours(2).ToUnixTimeSeconds()
+        [IO.File]::WriteAllText((Join-Path $state 'x.state'), "EcrAuth state 2`nClient`tdocker`nLogin`th.example`tAWS`t$expires`thttps://h.example`n")
+        $output = Invoke-Child ("`$env:ECRAUTH_STATE_DIR = '$Work/verbose-state'; Import-Module '$ModulePath'; [bool](Get-FormatData -TypeName EcrAuth.Connection); " +
+            "`$WhatIfPreference = `$true; `$VerbosePreference = 'Continue'; @(Get-EcrConnection -Verbose 4>&1 | ForEach-Object { `$_.GetType().Name }); " +
+            "`$WhatIfPreference = `$false; `$VerbosePreference = 'SilentlyContinue'; [bool](Get-FormatData -TypeName EcrAuth.Connection); " +
+            "(Get-EcrConnection | Format-Table | Out-String) -match 'ExpiresAt \(UTC\)'")
+        $output | Should -Be @('False', 'PSCustomObject', 'True', 'True')
     }
 
     It 'given the shared parameters of Connect-EcrRegistry and Get-EcrLoginPassword, they are one declaration' {

@@ -1,5 +1,9 @@
 @{
-    RootModule           = 'EcrAuth.psm1'
+    # The commands are compiled cmdlets (module/EcrAuth.Commands): EcrAuth.dll, one netstandard2.0
+    # assembly for Windows PowerShell 5.1 and every PowerShell 7, with its help in
+    # en-US/EcrAuth.dll-Help.xml. It is the RootModule itself: a script module in front of it would
+    # hold nothing and cost ~0.8 ms of every import (benches/bench.ps1, BENCHMARKS.md).
+    RootModule           = 'EcrAuth.dll'
     ModuleVersion        = '0.2.0'
     GUID                 = '3b0f7c1e-8a52-4d6e-9f1a-2c4e5b7d9a10'
     Author               = 'EcrAuth contributors'
@@ -8,16 +12,12 @@
     Description          = 'Log Docker into Amazon ECR from PowerShell, fast enough for $PROFILE and with no secret on any command line. Auth-ECR $key $secret.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
-    # The commands are compiled (module/EcrAuth.Commands): EcrAuth.dll, a netstandard2.0 assembly
-    # for Windows PowerShell 5.1 and every PowerShell 7, with its help in en-US/EcrAuth.dll-Help.xml.
-    NestedModules        = @('EcrAuth.dll')
+    # EcrAuth.Format.ps1xml (the table views) is loaded when a command first writes an object,
+    # not here: as FormatsToProcess it cost every import ~4 ms (Commands/FormatLoader.cs).
     FunctionsToExport    = @()
     CmdletsToExport      = @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
     VariablesToExport    = @()
     AliasesToExport      = @('Auth-ECR')
-    # Table views of EcrAuth.Login and EcrAuth.Connection, loaded by Import-Module (quietly, and
-    # without the -Verbose/-Confirm side effects a load at first output had).
-    FormatsToProcess     = @('EcrAuth.Format.ps1xml')
     # No FileList: Import-Module checks every listed file at each import (~4 ms measured).
     PrivateData          = @{
         PSData = @{

@@ -122,6 +122,7 @@ namespace EcrAuth.Commands
                         WriteVerbose("Already logged in to " + login.Registry + " with " + Client + " until " + login.ExpiresAt.ToString("u") + "; nothing to do (use -Force to log in again).");
                         if (PassThru)
                         {
+                            FormatLoader.Ensure();
                             WriteObject(LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, Client));
                         }
                     }
@@ -204,8 +205,9 @@ namespace EcrAuth.Commands
                     WriteWarning(warning);
                 }
             }
-            if (PassThru)
+            if (PassThru && logins.Count > 0)
             {
+                FormatLoader.Ensure();
                 foreach (StateLogin login in logins)
                 {
                     WriteObject(LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, Client));

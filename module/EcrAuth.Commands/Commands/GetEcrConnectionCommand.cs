@@ -51,6 +51,10 @@ namespace EcrAuth.Commands
                 }
             }
             found.Sort((a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Value.Registry + "\t" + a.Key.Client, b.Value.Registry + "\t" + b.Key.Client));
+            if (found.Count > 0)
+            {
+                FormatLoader.Ensure();
+            }
             foreach (var entry in found)
             {
                 StateRecord record = entry.Key;

@@ -50,6 +50,7 @@ namespace EcrAuth.Commands
                 {
                     if (AsLogin)
                     {
+                        FormatLoader.Ensure();
                         PSObject result = LoginObject(login);
                         result.Properties.Add(new PSNoteProperty("Credential", new PSCredential(login.Username, ToSecureString(login.Password))));
                         WriteObject(result);
