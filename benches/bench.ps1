@@ -171,6 +171,7 @@ function Measure-Profile($Stack) {
         # The first login (not measured), in a shell of its own.
         & $Pwsh -NoProfile -NonInteractive -Command 'Import-Module EcrAuth; Auth-ECR -ProfileName dev 6>$null'
         if ($LASTEXITCODE) { throw 'the first login for the $PROFILE measurement failed' }
+        $before = @(Get-MockEcrRequest $Stack.Ecr).Count
         $env:HOME = $profileHome; $env:XDG_CONFIG_HOME = Join-Path $profileHome '.config'
         $cases = [ordered]@{
             'with the README''s two lines' = "Import-Module EcrAuth`nAuth-ECR -ProfileName dev"
@@ -242,7 +243,6 @@ function Measure-NewShell($Stack) {
                 $times[$case].Add($w.Elapsed.TotalMilliseconds)
             }
         }
-        $before = @(Get-MockEcrRequest $Stack.Ecr).Count
         foreach ($case in $cases.Keys) {
             $peer = if ($case -ne 'pwsh -NoProfile -c exit') { 'pwsh -NoProfile -c exit' } else { '' }
             Add-Row $case $times[$case] $peer 'wall clock, whole process'

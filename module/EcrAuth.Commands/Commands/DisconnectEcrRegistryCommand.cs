@@ -66,7 +66,7 @@ namespace EcrAuth.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            string directory = Platform.StateDirectory(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            string directory = ProgramPaths.StateDirectory(this);
             var known = StateStore.List(directory);
             var targets = new List<KeyValuePair<string, string>>(); // registry, client
             if (Registry != null)
@@ -108,7 +108,7 @@ namespace EcrAuth.Commands
                     continue;
                 }
                 // A missing client fails that registry only: the others still log out.
-                string clientPath = ProgramPaths.Resolve(this, client);
+                string clientPath = ProgramPaths.Resolve(client);
                 if (clientPath == null)
                 {
                     WriteError(Failures.ClientNotFound(client, registry));

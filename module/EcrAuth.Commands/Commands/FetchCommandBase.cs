@@ -123,7 +123,7 @@ namespace EcrAuth.Commands
         protected static string ModuleBase => Path.GetDirectoryName(typeof(FetchCommandBase).Assembly.Location);
 
         /// <summary>The records' folder, with a relative ECRAUTH_STATE_DIR resolved against PowerShell's location.</summary>
-        protected string StateDirectory => Platform.StateDirectory(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        protected string StateDirectory => ProgramPaths.StateDirectory(this);
 
         /// <summary>The request of this invocation, for <paramref name="client"/>; a terminating error for a missing CA bundle.</summary>
         protected FetchRequest NewRequest(string client)
@@ -259,7 +259,7 @@ namespace EcrAuth.Commands
         /// <summary>The full path of a program on PATH (PATHEXT on Windows), or null; cached per PATH.</summary>
         protected string ResolveProgram(string name)
         {
-            return ProgramPaths.Resolve(this, name);
+            return ProgramPaths.Resolve(name);
         }
     }
 
@@ -267,10 +267,16 @@ namespace EcrAuth.Commands
     {
         private static readonly Dictionary<string, string> Cache = new Dictionary<string, string>();
 
-        // Cached per PATH: a command lookup costs milliseconds on every call.
-        internal static string Resolve(PSCmdlet cmdlet, string name)
+        // The first match on PATH, as docker or a shell would find it (with PATHEXT on Windows):
+        // PowerShell's own command lookup costs ~8 ms on its first use in a shell. Cached per PATH.
+        internal static string Resolve(string name)
         {
-            string key = name + "\n" + Environment.GetEnvironmentVariable("PATH");
+            if (name.IndexOfAny(new[] { '/', '\\' }) >= 0 || name.Contains(".."))
+            {
+                return null; // a plain name only: never a path into or out of a PATH folder
+            }
+            string path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+            string key = name + "\n" + path;
             lock (Cache)
             {
                 if (Cache.TryGetValue(key, out string cached) && File.Exists(cached))
@@ -278,7 +284,7 @@ namespace EcrAuth.Commands
                     return cached;
                 }
             }
-            string found = (cmdlet.InvokeCommand.GetCommand(name, CommandTypes.Application) as ApplicationInfo)?.Path;
+            string found = Search(name, path);
             if (found != null)
             {
                 lock (Cache)
@@ -287,6 +293,47 @@ namespace EcrAuth.Commands
                 }
             }
             return found;
+        }
+
+        private static string Search(string name, string path)
+        {
+            string[] extensions = Platform.IsWindows
+                ? (Platform.Env("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries)
+                : new[] { string.Empty };
+            foreach (string folder in path.Split(new[] { Path.PathSeparator }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                string dir = folder.Trim().Trim('"');
+                if (dir.Length == 0 || !Path.IsPathRooted(dir))
+                {
+                    continue; // a relative PATH entry would run something from the current folder
+                }
+                foreach (string extension in extensions)
+                {
+                    string candidate;
+                    try
+                    {
+                        candidate = Path.Combine(dir, name + extension);
+                    }
+                    catch (ArgumentException)
+                    {
+                        break; // characters a path cannot hold
+                    }
+                    if (File.Exists(candidate) && (Platform.IsWindows || StateStore.IsExecutable(candidate)))
+                    {
+                        return candidate;
+                    }
+                }
+            }
+            return null;
+        }
+
+        // The records' folder, with a relative ECRAUTH_STATE_DIR resolved against PowerShell's location
+        // (asked only then: the location costs a provider call).
+        internal static string StateDirectory(PSCmdlet cmdlet)
+        {
+            string configured = Platform.Env("ECRAUTH_STATE_DIR");
+            string location = configured != null && !Path.IsPathRooted(configured) ? cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath : null;
+            return Platform.StateDirectory(location);
         }
     }
 }

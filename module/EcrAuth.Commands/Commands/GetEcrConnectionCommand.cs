@@ -43,7 +43,7 @@ namespace EcrAuth.Commands
             var pattern = new WildcardPattern(Registry ?? "*", WildcardOptions.IgnoreCase);
             long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             var found = new List<KeyValuePair<StateRecord, StateLogin>>();
-            foreach (var entry in StateStore.List(Platform.StateDirectory(SessionState.Path.CurrentFileSystemLocation.ProviderPath)))
+            foreach (var entry in StateStore.List(ProgramPaths.StateDirectory(this)))
             {
                 if (entry.Value.Expires > now && pattern.IsMatch(entry.Value.Registry))
                 {

@@ -380,7 +380,32 @@ namespace EcrAuth.Engine
         }
 
         private static MethodInfo setUnixFileMode;
+        private static MethodInfo getUnixFileMode;
         private static Type unixFileMode;
+
+        // Whether a Unix file has an execute bit; true where .NET cannot tell (before .NET 7).
+        internal static bool IsExecutable(string path)
+        {
+            ResolveUnixFileMode();
+            if (getUnixFileMode == null)
+            {
+                return true;
+            }
+            return (Convert.ToInt32(getUnixFileMode.Invoke(null, new object[] { path })) & 0x49) != 0; // 0111
+        }
+
+        private static void ResolveUnixFileMode()
+        {
+            if (unixFileMode == null)
+            {
+                unixFileMode = typeof(System.IO.File).Assembly.GetType("System.IO.UnixFileMode");
+                if (unixFileMode != null)
+                {
+                    setUnixFileMode = typeof(System.IO.File).GetMethod("SetUnixFileMode", new[] { typeof(string), unixFileMode });
+                    getUnixFileMode = typeof(System.IO.File).GetMethod("GetUnixFileMode", new[] { typeof(string) });
+                }
+            }
+        }
 
         // Owner-only permissions on Unix (Windows: %LOCALAPPDATA% is already per user).
         // File.SetUnixFileMode needs .NET 7+ (PowerShell 7.3 and later); older ones run chmod.
@@ -390,14 +415,7 @@ namespace EcrAuth.Engine
             {
                 return;
             }
-            if (unixFileMode == null)
-            {
-                unixFileMode = typeof(System.IO.File).Assembly.GetType("System.IO.UnixFileMode");
-                if (unixFileMode != null)
-                {
-                    setUnixFileMode = typeof(System.IO.File).GetMethod("SetUnixFileMode", new[] { typeof(string), unixFileMode });
-                }
-            }
+            ResolveUnixFileMode();
             if (setUnixFileMode != null)
             {
                 setUnixFileMode.Invoke(null, new[] { path, Enum.ToObject(unixFileMode, mode) });
