@@ -446,6 +446,29 @@ Describe 'Errors the PowerShell way' -Tag Integration {
         $failed[0].Exception.Message | Should -Match 'could not reach the ECR endpoint'
     }
 
+    It 'given a client that cannot be started, each registry fails on its own with ClientStartFailed, and the shell goes on' {
+        $null = New-DockerConfig
+        $bin = Join-Path $Work ('unstartable-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $bin
+        if ($IsWindows) { [IO.File]::WriteAllBytes((Join-Path $bin 'docker.exe'), [byte[]](1..64)) }   # not a PE image
+        else {
+            $client = Join-Path $bin 'docker'
+            [IO.File]::WriteAllBytes($client, [byte[]](1..64))   # executable bit, no format the kernel runs
+            & chmod +x $client
+        }
+        $env:PATH = $bin + [IO.Path]::PathSeparator + $PreviousPath
+        $failed = $null
+        Auth-ECR $AccessKey $SecretKey -EndpointUrl $Ecr.Uri -RegistryId 111122223333, 444455556666 -Force -ErrorAction SilentlyContinue -ErrorVariable failed 6>$null
+        @($failed).Count | Should -Be 2
+        foreach ($record in $failed) {
+            $record.FullyQualifiedErrorId | Should -BeLike 'EcrAuth.ClientStartFailed,*'
+            $record.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $record.Exception.Message | Should -Match 'could not be started'
+            $record.Exception.Message | Should -Not -Match ([regex]::Escape($Password))
+        }
+        @($failed.TargetObject) | Should -Be @($Registry.Host, $Registry.Host)   # this mock gives both ids one proxy endpoint
+    }
+
     It 'given -TimeoutSec 3 and a client that hangs, the login stops after about 3 seconds, client and children stopped' {
         $null = New-DockerConfig
         $bin = Join-Path $Work ('hanging-bin-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
