@@ -95,6 +95,9 @@ function Invoke-Build {
     if ($script:Done['Build']) { return }
     Push-Location $Root
     try {
+        # The credential helper first: building a binary also rebuilds the library with both crate
+        # types, and the shipped library must be the cdylib-only build below.
+        Invoke-Native cargo @('build', '--release', '--locked', '--bin', $HelperName)
         # The shipped library is built as a cdylib alone: with the rlib the tests need beside it,
         # rustc's LTO keeps ~1.8 MB more (7.0 vs 5.2 MB stripped, measured).
         Invoke-Native cargo @('rustc', '--release', '--locked', '--lib', '--crate-type', 'cdylib')
@@ -104,6 +107,10 @@ function Invoke-Build {
         Copy-StagedLibrary -From $built -To $staged.Path
         $size = (Get-Item -LiteralPath $staged.Path).Length
         Write-Host ("Staged {0} ({1:N2} MB)" -f $staged.Path, ($size / 1MB)) -ForegroundColor Green
+        $helperFile = if ($OnWindows) { "$HelperName.exe" } else { $HelperName }
+        $helper = Join-Path (Split-Path $staged.Path) $helperFile
+        Copy-StagedLibrary -From (Join-Path (Join-Path (Get-CargoTargetDirectory) 'release') $helperFile) -To $helper
+        Write-Host ("Staged {0} ({1:N2} MB)" -f $helper, ((Get-Item -LiteralPath $helper).Length / 1MB)) -ForegroundColor Green
         Invoke-AssemblyBuild
     }
     finally { Pop-Location }
@@ -506,6 +513,8 @@ function Invoke-Demo {
 # Cross builds (Linux x64 only): rustup cannot fetch other targets here, so Debian's Rust 1.96
 # (rustc-web) builds them: std from source for Windows (MinGW links), Debian's arm64 std for
 # Linux arm64. Everything lives in target/cross with its own CARGO_HOME, apart from rustup's.
+# The credential helper binary (src/bin), staged beside each platform's library.
+$HelperName = 'docker-credential-ecrauth'
 $CrossTargets = @(
     @{ Rid = 'win-x64'; Triple = 'x86_64-pc-windows-gnu'; File = 'ecr_auth.dll' }
     @{ Rid = 'linux-arm64'; Triple = 'aarch64-unknown-linux-gnu'; File = 'libecr_auth.so' }
@@ -554,10 +563,16 @@ function Invoke-Cross {
     Use-CrossEnvironment @{} {
         foreach ($target in $CrossTargets) {
             $arguments = @('rustc', '--release', '--locked', '--lib', '--crate-type', 'cdylib', '--target', $target.Triple)
+            $helperArguments = @('build', '--release', '--locked', '--bin', $HelperName, '--target', $target.Triple)
             # No Windows std for Rust 1.96 in Debian: build it from source.
-            if ($target.Triple -like '*windows*') { $arguments += '-Zbuild-std=std,panic_unwind' }
+            if ($target.Triple -like '*windows*') { $arguments += '-Zbuild-std=std,panic_unwind'; $helperArguments += '-Zbuild-std=std,panic_unwind' }
             $watch = [Diagnostics.Stopwatch]::StartNew()
+            # The helper first (see Invoke-Build), then the library alone.
+            Invoke-Native /usr/bin/cargo $helperArguments
             Invoke-Native /usr/bin/cargo $arguments
+            $helperFile = if ($target.Triple -like '*windows*') { "$HelperName.exe" } else { $HelperName }
+            $helperStaged = Join-Path (Join-Path $ModuleSource $target.Rid) $helperFile
+            Copy-StagedLibrary -From (Join-Path $env:CARGO_TARGET_DIR "$($target.Triple)/release/$helperFile") -To $helperStaged
             $built = Join-Path $env:CARGO_TARGET_DIR "$($target.Triple)/release/$($target.File)"
             $staged = Join-Path (Join-Path $ModuleSource $target.Rid) $target.File
             Copy-StagedLibrary -From $built -To $staged

@@ -14,6 +14,7 @@ pub mod ecr_host;
 pub mod environment;
 pub mod error;
 pub mod fetch;
+pub mod helper;
 pub mod model;
 pub mod registry;
 pub mod request;

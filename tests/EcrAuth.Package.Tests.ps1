@@ -69,7 +69,7 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
         }
         $exit | Should -Be 0 -Because ($result | Out-String)
         $result[-3] | Should -BeLike "$dataHome*" -Because "the module must come from the temp user scope"
-        $result[-2] | Should -Be '4' -Because 'the installed help (comment-based) shows the four parameter sets'
+        $result[-2] | Should -Be '4' -Because 'the installed help (MAML) shows the four parameter sets'
         $result[-1] | Should -Be $Registry.Host
         $own = if ($IsWindows) { 'win-x64/ecr_auth.dll' } else { 'linux-x64/libecr_auth.so' }
         Test-Path (Join-Path $result[-3] $own) | Should -BeTrue
@@ -87,6 +87,10 @@ Auth-ECR AKIDEXAMPLE secretkey -EndpointUrl '$($Ecr.Uri)' -PassThru 6>`$null | F
             "$($platform.Rid): $($facts.Format) $($facts.Machine)" | Should -Be "$($platform.Rid): $($platform.Format) $($platform.Machine)"
             foreach ($name in Get-BoundNativeFunction) { $facts.Exports | Should -Contain $name -Because "$($platform.Rid) must export it" }
             $facts.Size | Should -BeLessOrEqual 6MB
+            # The credential helper ships beside the library, for the same platform.
+            $helperFile = if ($platform.Rid -like 'win-*') { 'docker-credential-ecrauth.exe' } else { 'docker-credential-ecrauth' }
+            $helper = Get-NativeLibraryFact (Join-Path $result[-3] "$($platform.Rid)/$helperFile")
+            "$($platform.Rid) helper: $($helper.Format) $($helper.Machine)" | Should -Be "$($platform.Rid) helper: $($platform.Format) $($platform.Machine)"
         }
         @(Get-ChildItem -Recurse -File $result[-3] | Where-Object { $_.Name -match '\.(old|new)$' }).Count | Should -Be 0
         (Get-Content -Raw (Join-Path $docker 'config.json')) | Should -Match ([regex]::Escape($Registry.Host))

@@ -88,6 +88,25 @@ $auth
     [pscustomobject]@{ Process = $process; Port = $port; Host = "127.0.0.1:$port"; Directory = $dir; User = $User }
 }
 
+function Publish-TestManifest {
+    <# Puts a one-config, no-layer OCI image manifest at <registry>/<Repository>:<Tag> through the
+       registry's HTTP API (no daemon needed), so `docker manifest inspect` has something to read. #>
+    param([Parameter(Mandatory)] $Registry, [Parameter(Mandatory)] [string] $Password, [string] $Repository = 'ecrauth/test', [string] $Tag = 'v1')
+    $base = "http://$($Registry.Host)/v2/$Repository"
+    $headers = @{ Authorization = 'Basic ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("$($Registry.User):$Password")) }
+    $config = [Text.Encoding]::UTF8.GetBytes('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
+    $digest = 'sha256:' + ([BitConverter]::ToString([Security.Cryptography.SHA256]::HashData($config)).Replace('-', '').ToLowerInvariant())
+    $upload = Invoke-WebRequest -Method Post -Uri "$base/blobs/uploads/" -Headers $headers -UseBasicParsing
+    $location = [string]$upload.Headers['Location']
+    if ($location -notmatch '^https?://') { $location = "http://$($Registry.Host)$location" }
+    $separator = if ($location.Contains('?')) { '&' } else { '?' }
+    $null = Invoke-WebRequest -Method Put -Uri "$location${separator}digest=$digest" -Headers $headers -Body $config -ContentType 'application/octet-stream' -UseBasicParsing
+    $manifest = '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"' +
+    $digest + '","size":' + $config.Length + '},"layers":[]}'
+    $null = Invoke-WebRequest -Method Put -Uri "$base/manifests/$Tag" -Headers $headers -Body $manifest -ContentType 'application/vnd.oci.image.manifest.v1+json' -UseBasicParsing
+    "$($Registry.Host)/${Repository}:$Tag"
+}
+
 function New-HtpasswdFile {
     # One bcrypt htpasswd line, the password on standard input only: htpasswd (apache2-utils),
     # else Python's bcrypt module (the hosted workflow's Windows and macOS runners).
@@ -109,7 +128,7 @@ function Start-MockEcr {
     param([Parameter(Mandatory)] [string] $ProxyEndpoint, [Parameter(Mandatory)] [string] $Password,
         [string] $Fail, [int] $Status = 400, [string] $TlsCertificate, [string] $TlsKey,
         [int] $FailFirst = 0, [ValidateSet('ok', 'empty', 'bad-token')] [string] $Answer = 'ok', [switch] $PerRegistry,
-        [string[]] $DenyRegistry, [string] $User)
+        [string[]] $DenyRegistry, [string] $User, [int] $Ttl)
     $python = Find-StackCommand 'python3', 'python' 'install Python 3'
     $dir = New-TestDirectory
     $passwordFile = Join-Path $dir 'password'
@@ -123,6 +142,7 @@ function Start-MockEcr {
     if ($Answer -ne 'ok') { $arguments += @('--answer', $Answer) }
     if ($PerRegistry) { $arguments += '--per-registry' }
     if ($User) { $arguments += @('--user', $User) }
+    if ($Ttl) { $arguments += @('--ttl', $Ttl) }
     foreach ($id in $DenyRegistry) { $arguments += @('--deny-registry', $id) }
     $scheme = 'http'
     if ($TlsCertificate) {
@@ -545,7 +565,7 @@ function Get-WineEnvironment {
     @{ WINE10_PREFIX = $Prefix; WINE10_CONSOLE = '0' }
 }
 
-Export-ModuleMember -Function Set-EnvironmentValue, Get-NativeLibraryFact, Get-BoundNativeFunction, Get-WineCommand, Get-WineEnvironment,
+Export-ModuleMember -Function Set-EnvironmentValue, Publish-TestManifest, Get-NativeLibraryFact, Get-BoundNativeFunction, Get-WineCommand, Get-WineEnvironment,
     Get-RequiredCommand, Test-WindowsLeg, Invoke-Broker, ConvertTo-StackPath, Find-StackCommand, Invoke-StackTool, Get-TestPwsh,
     Get-TestProgram, Get-TestProgramFlag, New-TestCertificate, New-TestCredentialHelper, Start-MockSso, Test-ProcessAlive, Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
     Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Invoke-WithCommandLineWatch, Use-IsolatedAwsEnvironment,
