@@ -20,6 +20,8 @@ measures, printing medians and ratios:
     (Stopwatch around the two lines) and as the whole shell's start, against the same shell
     whose profile lacks the two lines; and which modules the two lines loaded;
   - 5 registries vs 1 (the library fetches them concurrently);
+  - docker-credential-ecrauth get as docker runs it, cached and fetching, next to docker login
+    and the AWS CLI;
   - the stripped release library's size.
 Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip install awscli`.
 
@@ -27,7 +29,7 @@ Run `pwsh ./build.ps1 Build` first. The AWS CLI is optional: `.venv/bin/pip inst
 Repetitions per measurement (processes for the import benchmark).
 
 .PARAMETER Only
-Run only these measurements (Import, NewShell, Profile, Login, Repeat, Registries, Fetch); default: all.
+Run only these measurements (Import, NewShell, Profile, Login, Repeat, Registries, Fetch, Helper); default: all.
 
 .PARAMETER ModulePath
 The EcrAuth module folder to measure (default: module/EcrAuth), e.g. an older version's copy
@@ -56,7 +58,7 @@ Set-StrictMode -Version 3.0
 $Root = Split-Path -Parent $PSScriptRoot
 $Only = @($Only -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 foreach ($name in $Only) {
-    if ('Import', 'NewShell', 'Profile', 'Login', 'Repeat', 'Registries', 'Fetch' -notcontains $name) { throw "Unknown measurement '$name'; expected Import, NewShell, Profile, Login, Repeat, Registries or Fetch." }
+    if ('Import', 'NewShell', 'Profile', 'Login', 'Repeat', 'Registries', 'Fetch', 'Helper' -notcontains $name) { throw "Unknown measurement '$name'; expected Import, NewShell, Profile, Login, Repeat, Registries, Fetch or Helper." }
 }
 Import-Module (Join-Path $Root 'tests/support/EcrTestStack.psm1') -Force
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
@@ -257,6 +259,42 @@ function Measure-NewShell($Stack) {
     finally { $env:ECRAUTH_STATE_DIR = $saved }
 }
 
+function Measure-Helper($Stack) {
+    # docker-credential-ecrauth, as docker starts it: a whole process per `get`, the server URL on
+    # stdin. Cached (the token in the user's secret store) and uncached (`erase` first, so each
+    # get fetches), next to `docker login` and the AWS CLI in the same run.
+    $file = if ($IsWindows) { 'docker-credential-ecrauth.exe' } else { 'docker-credential-ecrauth' }
+    $rid = if ($IsWindows) { 'win-x64' } else { 'linux-x64' }
+    $helper = Join-Path $ModulePath "$rid/$file"
+    if (-not (Test-Path -LiteralPath $helper)) { Write-Host "Skipping the helper: $helper is not built (pwsh ./build.ps1 Build)."; return }
+    $names = 'ECRAUTH_HELPER_CONFIG', 'ECRAUTH_HELPER_CACHE_DIR', 'AWS_ENDPOINT_URL_ECR', 'AWS_REGION'
+    $saved = @{}
+    foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+    try {
+        $env:ECRAUTH_HELPER_CONFIG = Join-Path $Stack.Directory 'bench-helper.json'
+        $env:ECRAUTH_HELPER_CACHE_DIR = Join-Path $Stack.Directory 'bench-helper-cache'
+        $env:AWS_ENDPOINT_URL_ECR = $Stack.Ecr.Uri
+        $env:AWS_REGION = 'us-east-1'
+        Set-Content -LiteralPath $env:ECRAUTH_HELPER_CONFIG -Value ('{"version":1,"registries":{"' + $Stack.Registry.Host + '":{}}}')
+        $hostName = $Stack.Registry.Host
+        $cached = [Collections.Generic.List[double]]::new(); $uncached = [Collections.Generic.List[double]]::new()
+        $null = $hostName | & $helper get
+        foreach ($i in 1..$Iterations) {
+            $w = [Diagnostics.Stopwatch]::StartNew(); $null = $hostName | & $helper get; $cached.Add($w.Elapsed.TotalMilliseconds)
+            $null = $hostName | & $helper erase
+            $w = [Diagnostics.Stopwatch]::StartNew(); $null = $hostName | & $helper get; $uncached.Add($w.Elapsed.TotalMilliseconds)
+            if ($LASTEXITCODE) { throw 'the helper failed' }
+        }
+        Add-Row 'docker-credential-ecrauth get, token cached' $cached 'docker login alone (password on stdin)' 'whole process, server URL on stdin'
+        Add-Row 'docker-credential-ecrauth get, fetching (after erase)' $uncached 'docker login alone (password on stdin)' 'whole process, one GetAuthorizationToken'
+        foreach ($name in 'docker-credential-ecrauth get, token cached', 'docker-credential-ecrauth get, fetching (after erase)') {
+            $row = $Rows | Where-Object Measurement -eq $name
+            if (Get-RowMillisecond 'aws ecr get-login-password') { $row.Note += ('; vs aws ecr get-login-password: {0:N3}x' -f ($row.MedianMs / (Get-RowMillisecond 'aws ecr get-login-password'))) }
+        }
+    }
+    finally { foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+}
+
 function Measure-Login($Stack) {
     $aws = @((Join-Path $Root '.venv/bin/aws'), (Get-Command aws -CommandType Application -ErrorAction SilentlyContinue | Select-Object -ExpandProperty Source -First 1)) |
         Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1
@@ -386,6 +424,7 @@ try {
     if (-not $Only -or $Only -contains 'Repeat') { Measure-Repeat $stack }
     if (-not $Only -or $Only -contains 'Registries') { Measure-Registry $stack }
     if (-not $Only -or $Only -contains 'Fetch') { Measure-Fetch $stack }
+    if (-not $Only -or $Only -contains 'Helper') { Measure-Helper $stack }
 }
 finally {
     Stop-TestProcess $stack.Ecr

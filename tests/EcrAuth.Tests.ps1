@@ -78,7 +78,7 @@ Describe 'EcrAuth module' -Tag Unit {
 
     It 'given the manifest, it exports its cmdlets and the Auth-ECR alias by name, without wildcards' {
         $data = Import-PowerShellDataFile $Manifest
-        $data.CmdletsToExport | Should -Be @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
+        $data.CmdletsToExport | Should -Be @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection', 'Register-EcrCredentialHelper', 'Unregister-EcrCredentialHelper')
         (Get-Module EcrAuth).ExportedCmdlets.Keys | Sort-Object | Should -Be (@($data.CmdletsToExport) | Sort-Object)
         $data.AliasesToExport | Should -Be @('Auth-ECR')
         $data.FunctionsToExport.Count | Should -Be 0
@@ -184,7 +184,8 @@ Describe 'EcrAuth module' -Tag Unit {
 
     It 'given <Command>, Get-Help describes each of its parameters' -TestCases @(
         @{ Command = 'Connect-EcrRegistry' }, @{ Command = 'Get-EcrLoginPassword' },
-        @{ Command = 'Disconnect-EcrRegistry' }, @{ Command = 'Get-EcrConnection' }
+        @{ Command = 'Disconnect-EcrRegistry' }, @{ Command = 'Get-EcrConnection' },
+        @{ Command = 'Register-EcrCredentialHelper' }, @{ Command = 'Unregister-EcrCredentialHelper' }
     ) {
         $common = [System.Management.Automation.Cmdlet]::CommonParameters
         foreach ($name in (Get-Command $Command).Parameters.Keys | Where-Object { $common -notcontains $_ }) {

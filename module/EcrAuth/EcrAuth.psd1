@@ -15,7 +15,7 @@
     # EcrAuth.Format.ps1xml (the table views) is loaded when a command first writes an object,
     # not here: as FormatsToProcess it cost every import ~4 ms (Commands/FormatLoader.cs).
     FunctionsToExport    = @()
-    CmdletsToExport      = @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection')
+    CmdletsToExport      = @('Connect-EcrRegistry', 'Disconnect-EcrRegistry', 'Get-EcrLoginPassword', 'Get-EcrConnection', 'Register-EcrCredentialHelper', 'Unregister-EcrCredentialHelper')
     VariablesToExport    = @()
     AliasesToExport      = @('Auth-ECR')
     # No FileList: Import-Module checks every listed file at each import (~4 ms measured).

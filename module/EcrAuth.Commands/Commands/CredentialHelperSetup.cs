@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using EcrAuth.Engine;
+
+namespace EcrAuth.Commands
+{
+    /// <summary>
+    /// What Register- and Unregister-EcrCredentialHelper share: the helper binary staged beside
+    /// this platform's library, and running its set-up actions (it edits the JSON files itself,
+    /// with serde_json, atomically and keeping permissions: see src/helper/setup.rs).
+    /// </summary>
+    internal static class CredentialHelperSetup
+    {
+        internal const string ProgramName = "docker-credential-ecrauth";
+
+        internal static string HelperPath()
+        {
+            string runtimeId = Platform.RuntimeId();
+            string folder = Path.Combine(Path.GetDirectoryName(typeof(CredentialHelperSetup).Assembly.Location), runtimeId);
+            return Path.Combine(folder, Platform.IsWindows ? ProgramName + ".exe" : ProgramName);
+        }
+
+        /// <summary>The helper, or a terminating error naming where it should be.</summary>
+        internal static string RequireHelper(PSCmdlet cmdlet)
+        {
+            string path = HelperPath();
+            if (!File.Exists(path))
+            {
+                string message = "EcrAuth has no credential helper for this platform, " + Platform.RuntimeId() + " (expected '" + path +
+                    "'). Build it from the source on this machine: pwsh ./build.ps1 Build.";
+                cmdlet.ThrowTerminatingError(Failures.New(message, "CredentialHelperMissing", ErrorCategory.NotInstalled, new FileNotFoundException(message, path), path));
+            }
+            return path;
+        }
+
+        /// <summary>Runs an action; returns its change lines, or null after writing the error.</summary>
+        internal static List<string> Run(PSCmdlet cmdlet, string helper, string action, List<string> arguments, bool dryRun)
+        {
+            var all = new List<string> { action };
+            all.AddRange(arguments);
+            if (dryRun)
+            {
+                all.Add("--dry-run");
+            }
+            ClientRun run = ClientRunner.Run(helper, all.ToArray(), null, 30);
+            if (run.NotRun != null || run.TimedOut || run.ExitCode != 0)
+            {
+                var lines = run.ErrorLines;
+                string reason = run.NotRun != null ? run.NotRunMessage : run.TimedOut ? "it did not finish within 30 seconds"
+                    : lines.Count > 0 ? lines[lines.Count - 1] : "exit code " + run.ExitCode;
+                cmdlet.WriteError(Failures.New("Setting up the credential helper failed: " + reason, "CredentialHelperSetupFailed", ErrorCategory.InvalidData, null, helper));
+                return null;
+            }
+            return run.OutputLines;
+        }
+
+        /// <summary>The client files to edit.</summary>
+        internal static List<string> ClientFiles(string[] clients)
+        {
+            var files = new List<string>();
+            foreach (string client in clients)
+            {
+                string file = Platform.ClientAuthFile(client);
+                if (file.Length > 0 && !files.Contains(file))
+                {
+                    files.Add(file);
+                }
+            }
+            return files;
+        }
+
+        /// <summary>Warns with the line that makes the helper reachable when docker would not find it on PATH.</summary>
+        internal static void WarnIfNotOnPath(PSCmdlet cmdlet, string helper)
+        {
+            string found = ProgramPaths.Resolve(ProgramName);
+            if (found != null)
+            {
+                if (!string.Equals(Path.GetFullPath(found), Path.GetFullPath(helper), Platform.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+                {
+                    cmdlet.WriteWarning("docker will run " + found + ", which is not this EcrAuth's helper (" + helper + "): put " + Path.GetDirectoryName(helper) + " first on PATH.");
+                }
+                return;
+            }
+            string folder = Path.GetDirectoryName(helper);
+            cmdlet.WriteWarning("docker finds credential helpers on PATH, and " + ProgramName + " is not on it. Add its folder, e.g. in your $PROFILE: " +
+                "$env:PATH = '" + folder + "' + [IO.Path]::PathSeparator + $env:PATH" +
+                (Platform.IsWindows ? string.Empty : " (or link it once: ln -s '" + helper + "' ~/.local/bin/)") + ".");
+        }
+    }
+}
