@@ -255,6 +255,23 @@ Describe 'Register-EcrCredentialHelper and Unregister-EcrCredentialHelper' -Tag 
         @((Get-Content -Raw -LiteralPath $env:ECRAUTH_HELPER_CONFIG | ConvertFrom-Json).registries.PSObject.Properties).Count | Should -Be 0
     }
 
+    It 'given Auth-ECR -UseDefaultCredentials -CredentialHelper, the credentials'' registry is set up for the helper and docker authenticates through it' {
+        $logins = Auth-ECR -UseDefaultCredentials -CredentialHelper -PassThru 3>$null 6>$null
+        @($logins).Registry | Should -Be $Registry.Host
+        (Get-Content -Raw -LiteralPath $DockerFile | ConvertFrom-Json).credHelpers.($Registry.Host) | Should -Be 'ecrauth'
+        (Get-Content -Raw -LiteralPath $env:ECRAUTH_HELPER_CONFIG | ConvertFrom-Json).registries.PSObject.Properties.Name | Should -Be $Registry.Host
+        if (Test-WindowsLeg) { Set-ItResult -Skipped -Because 'the Windows leg relays docker to the Linux CLI, which cannot run the Windows helper' }
+        $output = docker manifest inspect --insecure $Image 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $output
+    }
+
+    It 'given Auth-ECR -CredentialHelper with keys or with helm, it refuses before changing anything' {
+        $before = Get-Content -Raw -LiteralPath $DockerFile
+        { Auth-ECR AKIAIOSFODNN7EXAMPLE secret -CredentialHelper } | Should -Throw -ErrorId 'EcrAuth.CredentialHelperNeedsProfile,*'
+        { Auth-ECR -UseDefaultCredentials -CredentialHelper -Client helm } | Should -Throw -ErrorId 'EcrAuth.CredentialHelperClientUnsupported,*'
+        Get-Content -Raw -LiteralPath $DockerFile | Should -Be $before
+    }
+
     It 'given a docker config.json that is not JSON, it says so and leaves the file as it is' {
         Set-Content -LiteralPath $DockerFile -Value '{ not json'
         $failed = $null

@@ -99,6 +99,16 @@ namespace EcrAuth.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// Log in the credential helper's way: instead of running the client's login, fetch once (to
+        /// check the identity and learn the registry hosts), then set up docker-credential-ecrauth for
+        /// those hosts with this profile or the default chain (Register-EcrCredentialHelper), so that
+        /// the client fetches a fresh token whenever it needs one. docker and podman only; not with keys,
+        /// which the helper cannot keep.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter CredentialHelper { get; set; }
+
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
@@ -107,6 +117,11 @@ namespace EcrAuth.Commands
                 : RegistryId != null ? "ECR registries of " + string.Join(", ", RegistryId) : "the ECR registry of the credentials' account";
             if (!ShouldProcess(what, "Fetch an authorization token and run " + Client + " login"))
             {
+                return;
+            }
+            if (CredentialHelper)
+            {
+                LogInThroughHelper();
                 return;
             }
             string accessKey = ParameterSetName == "Credential" ? Credential.UserName : AccessKey;
@@ -216,6 +231,71 @@ namespace EcrAuth.Commands
             foreach (ErrorRecord record in errors)
             {
                 WriteFailure(record);
+            }
+        }
+
+        private void LogInThroughHelper()
+        {
+            if (ParameterSetName == "Keys" || ParameterSetName == "Credential")
+            {
+                string message = "-CredentialHelper needs -ProfileName or -UseDefaultCredentials: the helper runs on its own, whenever docker starts it, and keeps no keys.";
+                ThrowTerminatingError(Failures.New(message, "CredentialHelperNeedsProfile", ErrorCategory.InvalidArgument, new ArgumentException(message), null));
+            }
+            if (Client != "docker" && Client != "podman")
+            {
+                string message = "-CredentialHelper sets up docker and podman (their auth files read credHelpers); " + Client + " does not read them. Log it in without -CredentialHelper.";
+                ThrowTerminatingError(Failures.New(message, "CredentialHelperClientUnsupported", ErrorCategory.InvalidArgument, new ArgumentException(message), Client));
+            }
+            string helper = CredentialHelperSetup.RequireHelper(this);
+            FetchRequest request = NewRequest(Client);
+            FetchOutcome fetch = FetchOrStop(request, !Force);
+            fetch.ClearPasswords(); // the helper fetches its own
+            var arguments = new List<string>();
+            foreach (NativeLogin login in fetch.Logins)
+            {
+                arguments.Add("--registry");
+                arguments.Add(login.Registry);
+            }
+            if (arguments.Count > 0)
+            {
+                arguments.Add("--client-config");
+                arguments.Add(Platform.ClientAuthFile(Client));
+                if (ProfileName != null)
+                {
+                    arguments.Add("--profile");
+                    arguments.Add(ProfileName);
+                }
+                if (Region != null)
+                {
+                    arguments.Add("--region");
+                    arguments.Add(Region);
+                }
+                if (EndpointUrl != null)
+                {
+                    arguments.Add("--endpoint-url");
+                    arguments.Add(EndpointUrl);
+                }
+                List<string> done = CredentialHelperSetup.Run(this, helper, "register", arguments, false);
+                foreach (string line in done ?? new List<string>())
+                {
+                    WriteVerbose(line);
+                }
+                if (done != null)
+                {
+                    CredentialHelperSetup.WarnIfNotOnPath(this, helper);
+                    if (PassThru)
+                    {
+                        FormatLoader.Ensure();
+                        foreach (NativeLogin login in fetch.Logins)
+                        {
+                            WriteObject(LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, Client));
+                        }
+                    }
+                }
+            }
+            foreach (Failure failure in fetch.Failures)
+            {
+                WriteFailure(Failures.ToRecord(failure));
             }
         }
 
