@@ -246,51 +246,20 @@ namespace EcrAuth.Commands
                 string message = "-CredentialHelper sets up docker and podman (their auth files read credHelpers); " + Client + " does not read them. Log it in without -CredentialHelper.";
                 ThrowTerminatingError(Failures.New(message, "CredentialHelperClientUnsupported", ErrorCategory.InvalidArgument, new ArgumentException(message), Client));
             }
-            string helper = CredentialHelperSetup.RequireHelper(this);
+            CredentialHelperSetup.RequireHelper(this);
             FetchRequest request = NewRequest(Client);
             FetchOutcome fetch = FetchOrStop(request, !Force);
             fetch.ClearPasswords(); // the helper fetches its own
-            var arguments = new List<string>();
-            foreach (NativeLogin login in fetch.Logins)
+            var hosts = fetch.Logins.ConvertAll(login => login.Registry);
+            // Asked already (ShouldProcess above): no second prompt for the files.
+            if (hosts.Count > 0 &&
+                CredentialHelperSetup.Apply(this, "register", hosts, new[] { Client }, CredentialHelperSetup.IdentityArguments(ProfileName, Region, null, EndpointUrl), false) &&
+                PassThru)
             {
-                arguments.Add("--registry");
-                arguments.Add(login.Registry);
-            }
-            if (arguments.Count > 0)
-            {
-                arguments.Add("--client-config");
-                arguments.Add(Platform.ClientAuthFile(Client));
-                if (ProfileName != null)
+                FormatLoader.Ensure();
+                foreach (NativeLogin login in fetch.Logins)
                 {
-                    arguments.Add("--profile");
-                    arguments.Add(ProfileName);
-                }
-                if (Region != null)
-                {
-                    arguments.Add("--region");
-                    arguments.Add(Region);
-                }
-                if (EndpointUrl != null)
-                {
-                    arguments.Add("--endpoint-url");
-                    arguments.Add(EndpointUrl);
-                }
-                List<string> done = CredentialHelperSetup.Run(this, helper, "register", arguments, false);
-                foreach (string line in done ?? new List<string>())
-                {
-                    WriteVerbose(line);
-                }
-                if (done != null)
-                {
-                    CredentialHelperSetup.WarnIfNotOnPath(this, helper);
-                    if (PassThru)
-                    {
-                        FormatLoader.Ensure();
-                        foreach (NativeLogin login in fetch.Logins)
-                        {
-                            WriteObject(LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, Client));
-                        }
-                    }
+                    WriteObject(LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, Client));
                 }
             }
             foreach (Failure failure in fetch.Failures)

@@ -56,6 +56,72 @@ namespace EcrAuth.Commands
             return run.OutputLines;
         }
 
+        /// <summary>
+        /// Runs the helper's <paramref name="action"/> (register, unregister) for the hosts and the
+        /// clients' files: first as a dry run, whose change lines are what ShouldProcess shows
+        /// (-WhatIf, -Confirm; not asked when <paramref name="ask"/> is false, for a caller that
+        /// asked already), then for real. Returns whether it ran through.
+        /// </summary>
+        internal static bool Apply(PSCmdlet cmdlet, string action, IEnumerable<string> registries, string[] clients, IList<string> extra, bool ask)
+        {
+            string helper = RequireHelper(cmdlet);
+            var arguments = new List<string>();
+            foreach (string host in registries)
+            {
+                arguments.Add("--registry");
+                arguments.Add(host);
+            }
+            foreach (string file in ClientFiles(clients))
+            {
+                arguments.Add("--client-config");
+                arguments.Add(file);
+            }
+            arguments.AddRange(extra);
+            List<string> planned = Run(cmdlet, helper, action, arguments, true);
+            if (planned == null)
+            {
+                return false;
+            }
+            if (planned.Count == 0)
+            {
+                cmdlet.WriteVerbose("docker-credential-ecrauth " + action + ": nothing to change.");
+            }
+            else if (!ask || cmdlet.ShouldProcess(string.Join("; ", planned), action == "register" ? "Set up docker-credential-ecrauth" : "Remove docker-credential-ecrauth"))
+            {
+                List<string> done = Run(cmdlet, helper, action, arguments, false);
+                if (done == null)
+                {
+                    return false;
+                }
+                foreach (string line in done)
+                {
+                    cmdlet.WriteVerbose(line);
+                }
+            }
+            if (action == "register")
+            {
+                WarnIfNotOnPath(cmdlet, helper);
+            }
+            return true;
+        }
+
+        /// <summary>The identity options of register: those given.</summary>
+        internal static List<string> IdentityArguments(string profile, string region, string registryId, string endpointUrl)
+        {
+            var arguments = new List<string>();
+            string[] flags = { "--profile", "--region", "--registry-id", "--endpoint-url" };
+            string[] values = { profile, region, registryId, endpointUrl };
+            for (int i = 0; i < flags.Length; i++)
+            {
+                if (!string.IsNullOrEmpty(values[i]))
+                {
+                    arguments.Add(flags[i]);
+                    arguments.Add(values[i]);
+                }
+            }
+            return arguments;
+        }
+
         /// <summary>The client files to edit.</summary>
         internal static List<string> ClientFiles(string[] clients)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Management.Automation;
 
 namespace EcrAuth.Commands
@@ -71,49 +70,7 @@ namespace EcrAuth.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            string helper = CredentialHelperSetup.RequireHelper(this);
-            var arguments = new List<string>();
-            foreach (string host in Registry)
-            {
-                arguments.Add("--registry");
-                arguments.Add(host);
-            }
-            foreach (string file in CredentialHelperSetup.ClientFiles(Client))
-            {
-                arguments.Add("--client-config");
-                arguments.Add(file);
-            }
-            Add(arguments, "--profile", ProfileName);
-            Add(arguments, "--region", Region);
-            Add(arguments, "--registry-id", RegistryId);
-            Add(arguments, "--endpoint-url", EndpointUrl);
-            List<string> planned = CredentialHelperSetup.Run(this, helper, "register", arguments, true);
-            if (planned == null)
-            {
-                return;
-            }
-            if (planned.Count == 0)
-            {
-                WriteVerbose("docker-credential-ecrauth already serves " + string.Join(", ", Registry) + " this way: nothing to change.");
-            }
-            else if (ShouldProcess(string.Join("; ", planned), "Set up docker-credential-ecrauth"))
-            {
-                List<string> done = CredentialHelperSetup.Run(this, helper, "register", arguments, false);
-                foreach (string line in done ?? new List<string>())
-                {
-                    WriteVerbose(line);
-                }
-            }
-            CredentialHelperSetup.WarnIfNotOnPath(this, helper);
-        }
-
-        private static void Add(List<string> arguments, string flag, string value)
-        {
-            if (!string.IsNullOrEmpty(value))
-            {
-                arguments.Add(flag);
-                arguments.Add(value);
-            }
+            CredentialHelperSetup.Apply(this, "register", Registry, Client, CredentialHelperSetup.IdentityArguments(ProfileName, Region, RegistryId, EndpointUrl), true);
         }
     }
 }

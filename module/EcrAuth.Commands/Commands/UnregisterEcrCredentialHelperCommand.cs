@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Management.Automation;
 
 namespace EcrAuth.Commands
@@ -35,34 +34,7 @@ namespace EcrAuth.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            string helper = CredentialHelperSetup.RequireHelper(this);
-            var arguments = new List<string>();
-            foreach (string host in Registry)
-            {
-                arguments.Add("--registry");
-                arguments.Add(host);
-            }
-            foreach (string file in CredentialHelperSetup.ClientFiles(Client))
-            {
-                arguments.Add("--client-config");
-                arguments.Add(file);
-            }
-            List<string> planned = CredentialHelperSetup.Run(this, helper, "unregister", arguments, true);
-            if (planned == null)
-            {
-                return;
-            }
-            if (planned.Count == 0)
-            {
-                WriteVerbose("docker-credential-ecrauth serves none of " + string.Join(", ", Registry) + ": nothing to change.");
-            }
-            else if (ShouldProcess(string.Join("; ", planned), "Remove docker-credential-ecrauth"))
-            {
-                foreach (string line in CredentialHelperSetup.Run(this, helper, "unregister", arguments, false) ?? new List<string>())
-                {
-                    WriteVerbose(line);
-                }
-            }
+            CredentialHelperSetup.Apply(this, "unregister", Registry, Client, new string[0], true);
         }
     }
 }
