@@ -24,7 +24,7 @@
             Tags         = @('ECR', 'AWS', 'Docker', 'Login', 'Container', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/ecrauth/ecrauth'
             LicenseUri   = 'https://github.com/ecrauth/ecrauth/blob/main/LICENSE'
-            ReleaseNotes = 'Auth-ECR (Connect-EcrRegistry) logs Docker, podman, finch, nerdctl, helm or oras into ECR or ECR Public with keys, a PSCredential, a profile or the default chain; repeat logins are free while valid. Disconnect-EcrRegistry, Get-EcrConnection, Get-EcrLoginPassword.'
+            ReleaseNotes = 'Auth-ECR (Connect-EcrRegistry) logs Docker, podman, finch, nerdctl, helm or oras into ECR or ECR Public with keys, a PSCredential, a profile or the default chain; repeat logins are free while valid. Disconnect-EcrRegistry, Get-EcrConnection, Get-EcrLoginPassword. Register-EcrCredentialHelper sets up docker-credential-ecrauth, a credential helper that fetches a fresh token whenever docker needs one (Auth-ECR -CredentialHelper does it for a login).'
         }
     }
 }
