@@ -178,4 +178,27 @@ Describe 'linux-arm64 under qemu-user' -Tag Platforms -Skip:$SkipArm64 {
         $run.ExitCode | Should -Be 0 -Because $run.Text
         $run.Text | Should -Match 'password matches'
     }
+
+    It 'given the credential helper, it answers get for a configured ECR host with the mock''s password' {
+        $helper = Join-Path $Root 'module/EcrAuth/linux-arm64/docker-credential-ecrauth'
+        if (-not (Test-Path -LiteralPath $helper)) { Set-ItResult -Skipped -Because 'the arm64 helper is not staged (pwsh ./build.ps1 Cross)' }
+        $hostName = '123456789012.dkr.ecr.us-west-2.amazonaws.com'
+        $names = 'ECRAUTH_HELPER_CONFIG', 'ECRAUTH_HELPER_CACHE_DIR', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_ECR'
+        $saved = @{}
+        foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try {
+            $env:ECRAUTH_HELPER_CONFIG = Join-Path $Work 'arm64-helper.json'
+            $env:ECRAUTH_HELPER_CACHE_DIR = Join-Path $Work 'arm64-helper-cache'
+            Set-Content -LiteralPath $env:ECRAUTH_HELPER_CONFIG -Value ('{"version":1,"registries":{"' + $hostName + '":{}}}')
+            $env:AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
+            $env:AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+            $env:AWS_ENDPOINT_URL_ECR = $Http.Uri
+            (& $Qemu $helper version) | Should -Match '^docker-credential-ecrauth \(EcrAuth\) '
+            $answer = ($hostName | & $Qemu $helper get) -join ''
+            $LASTEXITCODE | Should -Be 0
+            ($answer | ConvertFrom-Json).Secret | Should -Be $Password
+            $null = $hostName | & $Qemu $helper erase
+        }
+        finally { foreach ($name in $names) { Set-EnvironmentValue $name $saved[$name] } }
+    }
 }
