@@ -267,17 +267,5 @@ namespace EcrAuth.Commands
                 WriteFailure(Failures.ToRecord(failure));
             }
         }
-
-        private static PSObject LoginObject(string registry, string username, DateTime expiresAt, string proxyEndpoint, string client)
-        {
-            var result = new PSObject();
-            result.TypeNames.Insert(0, "EcrAuth.Login");
-            result.Properties.Add(new PSNoteProperty("Registry", registry));
-            result.Properties.Add(new PSNoteProperty("Username", username));
-            result.Properties.Add(new PSNoteProperty("ExpiresAt", expiresAt));
-            result.Properties.Add(new PSNoteProperty("ProxyEndpoint", proxyEndpoint));
-            result.Properties.Add(new PSNoteProperty("Client", client));
-            return result;
-        }
     }
 }

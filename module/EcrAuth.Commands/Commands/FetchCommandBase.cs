@@ -235,15 +235,19 @@ namespace EcrAuth.Commands
 
         private bool ErrorsHidden() => Hidden("ErrorAction", "ErrorActionPreference");
 
-        /// <summary>A login from the library as the public EcrAuth.Login object (no password).</summary>
-        protected static PSObject LoginObject(Native.NativeLogin login)
+        /// <summary>The public EcrAuth.Login object (no password); without a client, no Client property (Get-EcrLoginPassword -AsLogin runs none).</summary>
+        protected static PSObject LoginObject(string registry, string username, DateTime expiresAt, string proxyEndpoint, string client)
         {
             var result = new PSObject();
             result.TypeNames.Insert(0, "EcrAuth.Login");
-            result.Properties.Add(new PSNoteProperty("Registry", login.Registry));
-            result.Properties.Add(new PSNoteProperty("Username", login.Username));
-            result.Properties.Add(new PSNoteProperty("ExpiresAt", login.ExpiresAt));
-            result.Properties.Add(new PSNoteProperty("ProxyEndpoint", login.ProxyEndpoint));
+            result.Properties.Add(new PSNoteProperty("Registry", registry));
+            result.Properties.Add(new PSNoteProperty("Username", username));
+            result.Properties.Add(new PSNoteProperty("ExpiresAt", expiresAt));
+            result.Properties.Add(new PSNoteProperty("ProxyEndpoint", proxyEndpoint));
+            if (client != null)
+            {
+                result.Properties.Add(new PSNoteProperty("Client", client));
+            }
             return result;
         }
 

@@ -51,7 +51,7 @@ namespace EcrAuth.Commands
                     if (AsLogin)
                     {
                         FormatLoader.Ensure();
-                        PSObject result = LoginObject(login);
+                        PSObject result = LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, null);
                         result.Properties.Add(new PSNoteProperty("Credential", new PSCredential(login.Username, ToSecureString(login.Password))));
                         WriteObject(result);
                     }

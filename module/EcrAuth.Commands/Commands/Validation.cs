@@ -5,37 +5,53 @@ using EcrAuth.Engine;
 
 namespace EcrAuth.Commands
 {
-    /// <summary>-Region: a well-formed AWS region name (any, not only the known ones).</summary>
-    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-    public sealed class ValidateRegionAttribute : ValidateEnumeratedArgumentsAttribute
+    /// <summary>A value that must match a pattern; the message says what was expected.</summary>
+    public abstract class ValidatePatternOfAttribute : ValidateEnumeratedArgumentsAttribute
     {
-        private static readonly Regex Pattern = new Regex("^[a-z]{2,5}(-[a-z]+)+-[0-9]{1,2}$");
+        private readonly Regex pattern;
+        private readonly string problem;
+
+        /// <summary>Checks each value against <paramref name="pattern"/>; <paramref name="problem"/> follows the quoted value in the message.</summary>
+        protected ValidatePatternOfAttribute(Regex pattern, string problem)
+        {
+            this.pattern = pattern;
+            this.problem = problem;
+        }
 
         /// <inheritdoc />
         protected override void ValidateElement(object element)
         {
             string value = LanguagePrimitives.ConvertTo<string>(element);
-            if (value == null || !Pattern.IsMatch(value))
+            if (value == null || !pattern.IsMatch(value))
             {
-                throw new ValidationMetadataException("'" + value + "' is not an AWS region name; expected something like us-east-1 or eu-west-2.");
+                throw new ValidationMetadataException("'" + value + "' " + problem);
             }
+        }
+    }
+
+    /// <summary>-Region: a well-formed AWS region name (any, not only the known ones).</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateRegionAttribute : ValidatePatternOfAttribute
+    {
+        private static readonly Regex Pattern = new Regex("^[a-z]{2,5}(-[a-z]+)+-[0-9]{1,2}$");
+
+        /// <summary>Creates the check.</summary>
+        public ValidateRegionAttribute()
+            : base(Pattern, "is not an AWS region name; expected something like us-east-1 or eu-west-2.")
+        {
         }
     }
 
     /// <summary>-RegistryId: a 12-digit AWS account id.</summary>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-    public sealed class ValidateRegistryIdAttribute : ValidateEnumeratedArgumentsAttribute
+    public sealed class ValidateRegistryIdAttribute : ValidatePatternOfAttribute
     {
         private static readonly Regex Pattern = new Regex("^[0-9]{12}$");
 
-        /// <inheritdoc />
-        protected override void ValidateElement(object element)
+        /// <summary>Creates the check.</summary>
+        public ValidateRegistryIdAttribute()
+            : base(Pattern, "is not a registry id; expected a 12-digit AWS account id such as 123456789012.")
         {
-            string value = LanguagePrimitives.ConvertTo<string>(element);
-            if (value == null || !Pattern.IsMatch(value))
-            {
-                throw new ValidationMetadataException("'" + value + "' is not a registry id; expected a 12-digit AWS account id such as 123456789012.");
-            }
         }
     }
 
