@@ -65,7 +65,11 @@ pub fn cache_key(parts: &[&str]) -> String {
         hash.update(part.as_bytes());
         hash.update([0u8]);
     }
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&hash.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A hash of a file's contents ("-" when it cannot be read), for the cache key.
@@ -73,10 +77,7 @@ pub fn file_digest(path: &Path) -> String {
     match std::fs::read(path) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes); // credentials files hold secrets
-            Sha256::digest(&*bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            hex(&Sha256::digest(&*bytes))
         }
         Err(_) => "-".to_owned(),
     }
