@@ -39,7 +39,8 @@ const CHAIN_HINTS: &[&str] = &[
 
 pub(crate) struct Loaded {
     pub sdk: SdkConfig,
-    /// Who is asking, without secrets: ["key", AKID], ["profile", NAME, files...], ["chain", hints...].
+    /// Who is asking, without secrets: ["key", AKID], ["profile", NAME, files...], ["chain", hints...],
+    /// then ["role", ARN] when a role is assumed.
     pub identity: Vec<String>,
 }
 
@@ -114,10 +115,30 @@ pub(crate) async fn load_config(request: &FetchRequest) -> Result<Loaded> {
     if let Some(endpoint) = &request.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
-    Ok(Loaded {
-        sdk: loader.load().await,
-        identity,
-    })
+    let mut sdk = loader.load().await;
+    if let Some(role) = &request.role_arn {
+        sdk = assume_role(sdk, role).await;
+    }
+    Ok(Loaded { sdk, identity })
+}
+
+/// The source's credentials assume `role` (STS AssumeRole, refreshed by the SDK) and ECR is
+/// called with the role's. STS is reached at its own endpoint (AWS_ENDPOINT_URL_STS or
+/// AWS_ENDPOINT_URL, else regional): an explicit ECR endpoint is ECR's alone.
+async fn assume_role(sdk: SdkConfig, role: &str) -> SdkConfig {
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let mut base = sdk.to_builder();
+    base.set_endpoint_url(None);
+    // Not "set by the client" any more, or STS would take the (now empty) value over its own.
+    base.insert_origin("endpoint_url", aws_types::origin::Origin::unknown());
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+        .session_name("EcrAuth")
+        .configure(&base.build())
+        .build()
+        .await;
+    sdk.into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
 }
 
 /// Who is asking, without secrets, as separate parts (no separator two names could share):
@@ -132,7 +153,7 @@ fn identity(request: &FetchRequest, env: &Environment) -> Vec<String> {
         "USERPROFILE",
     ]
     .map(var);
-    match &request.source {
+    let mut parts: Vec<String> = match &request.source {
         CredentialSource::Static => vec!["key".into(), request.access_key_id.clone()],
         CredentialSource::Profile(name) => [vec!["profile".into(), name.clone()], files.to_vec()].concat(),
         CredentialSource::DefaultChain => {
@@ -142,7 +163,11 @@ fn identity(request: &FetchRequest, env: &Environment) -> Vec<String> {
                 .chain(files)
                 .collect()
         }
+    };
+    if let Some(role) = &request.role_arn {
+        parts.extend(["role".to_owned(), role.clone()]);
     }
+    parts
 }
 
 /// The endpoint override the SDK will use for ECR (or ECR Public), as its config builder

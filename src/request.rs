@@ -5,7 +5,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::validate::{
     shown, validate_access_key_id, validate_endpoint, validate_profile, validate_region,
-    validate_registry_id, validate_secret,
+    validate_registry_id, validate_role_arn, validate_secret,
 };
 use std::borrow::Cow;
 use std::fmt;
@@ -36,6 +36,8 @@ pub struct FetchRequest {
     pub access_key_id: String,
     pub secret_access_key: Zeroizing<String>,
     pub session_token: Option<Zeroizing<String>>,
+    /// A role to assume (STS AssumeRole) with the source's credentials before calling ECR.
+    pub role_arn: Option<String>,
     /// Empty: from the environment or profile, else us-east-1.
     pub region: String,
     /// Overrides the ECR API endpoint (VPC endpoints, tests).
@@ -65,6 +67,7 @@ impl FetchRequest {
             access_key_id: access_key_id.to_owned(),
             secret_access_key: Zeroizing::new(secret_access_key.to_owned()),
             session_token: None,
+            role_arn: None,
             region: region.to_owned(),
             endpoint_url: None,
             registry_ids: Vec::new(),
@@ -105,6 +108,9 @@ impl FetchRequest {
             }
             CredentialSource::Profile(name) => validate_profile(name)?,
             CredentialSource::DefaultChain => {}
+        }
+        if let Some(role) = &self.role_arn {
+            validate_role_arn(role)?;
         }
         if !self.region.is_empty() {
             validate_region(&self.region)?;
@@ -166,6 +172,7 @@ impl fmt::Debug for FetchRequest {
                 "session_token",
                 &self.session_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("role_arn", &self.role_arn)
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url)
             .field("registry_ids", &self.registry_ids)

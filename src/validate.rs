@@ -101,6 +101,31 @@ pub(crate) fn validate_profile(name: &str) -> Result<()> {
     }
 }
 
+/// An IAM role ARN: `arn:<partition>:iam::<12 digits>:role/<path/name>` (IAM's own characters).
+pub fn validate_role_arn(arn: &str) -> Result<()> {
+    let well_formed = (|| {
+        let rest = arn.strip_prefix("arn:")?;
+        let (partition, rest) = rest.split_once(':')?;
+        let rest = rest.strip_prefix("iam::")?;
+        let (account, name) = rest.split_once(":role/")?;
+        let partition_ok =
+            partition.starts_with("aws") && partition.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+        let name_ok = !name.is_empty()
+            && arn.len() <= 2048
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b));
+        (partition_ok && account_ok && name_ok).then_some(())
+    })();
+    well_formed.ok_or_else(|| {
+        Error::invalid(format!(
+            "'{}' is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)",
+            shown(arn)
+        ))
+    })
+}
+
 /// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `ap-southeast-5`.
 pub fn validate_region(region: &str) -> Result<()> {
     let well_formed = (4..=32).contains(&region.len())
@@ -221,6 +246,33 @@ mod tests {
                 err.message()
             );
             assert!(err.message().contains("***@"), "{}", err.message());
+        }
+    }
+
+    #[test]
+    fn role_arns_are_checked_for_partition_account_and_name() {
+        for ok in [
+            "arn:aws:iam::123456789012:role/ecr-pull",
+            "arn:aws-us-gov:iam::123456789012:role/path/to/Deploy+Role=1,a.b@c_d",
+            "arn:aws-cn:iam::123456789012:role/x",
+        ] {
+            assert!(validate_role_arn(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "arn:aws:iam::12345678901:role/x",
+            "arn:aws:iam::123456789012:user/x",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:sts::123456789012:role/x",
+            "arn:aws:iam::123456789012:role/a b",
+            "ecr-pull",
+        ] {
+            let err = validate_role_arn(bad).unwrap_err();
+            assert!(
+                err.message().contains("is not an IAM role ARN"),
+                "{bad}: {}",
+                err.message()
+            );
         }
     }
 }

@@ -135,3 +135,29 @@ fn a_role_profile_assumes_the_role_through_sts() {
     assert_eq!(logins[0].registry, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
     assert_eq!(logins[0].password.as_str(), "123456789012-auth-token");
 }
+
+/// A request's own `role_arn`: the source's keys assume the role through STS (moto, reached at
+/// AWS_ENDPOINT_URL_STS), then ECR (moto, at the request's endpoint) is called as the role.
+#[test]
+fn a_request_role_is_assumed_with_the_source_keys() {
+    let Some(program) = moto_server() else {
+        eprintln!("SKIPPED a_request_role_is_assumed_with_the_source_keys: moto_server not found");
+        return;
+    };
+    let moto = Moto::start(&program);
+    let endpoint = format!("http://127.0.0.1:{}", moto.port);
+    let mut env = ecr_auth::Environment::default();
+    env.set("AWS_ENDPOINT_URL_STS", &endpoint);
+    env.set("AWS_EC2_METADATA_DISABLED", "true");
+    let mut request = FetchRequest::new("AKIDBASEEXAMPLE", "base-secret", "eu-west-1");
+    request.role_arn = Some("arn:aws:iam::123456789012:role/ecr-pull".into());
+    request.endpoint_url = Some(endpoint);
+    request.environment = Some(env);
+
+    let logins = fetch(&request).expect("role through moto's STS, then moto's ECR");
+    assert_eq!(logins[0].registry, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+
+    request.role_arn = Some("not-a-role".into());
+    let err = fetch(&request).unwrap_err();
+    assert!(err.message().contains("is not an IAM role ARN"), "{}", err.message());
+}

@@ -1,6 +1,6 @@
 //! The credential helper's configuration: which identity serves which registry. Written by
 //! the module (`Register-EcrCredentialHelper`), read by every `get`. Nothing secret in it:
-//! a profile name, a region, a registry id, an endpoint URL per host.
+//! a profile name, a role ARN, a region, a registry id, an endpoint URL per host.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::registry_host;
@@ -12,12 +12,16 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_VERSION: u32 = 1;
 
 /// One registry's identity. No field: the SDK's default credential chain, region from the host.
+/// Field order is the order they are written in.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegistryIdentity {
     /// A profile of the shared AWS files; none: the default chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// A role the profile's (or default chain's) credentials assume before asking ECR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
     /// The region; none: from an ECR host, else the profile's or environment's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,

@@ -320,6 +320,7 @@ fn fetch(host: &str, identity: &RegistryIdentity, context: &Context) -> Result<c
         None => CredentialSource::DefaultChain,
     };
     let mut request = FetchRequest::with_source(source, identity.region.as_deref().unwrap_or(""));
+    request.role_arn = identity.role_arn.clone();
     request.endpoint_url = identity.endpoint_url.clone();
     // An ECR host names its account and region; any other host (a local mirror, an alias) is
     // the registry the identity's account has in the configured region.

@@ -41,7 +41,14 @@ impl SetupArguments {
                     .push(normalize_host(&value).map_err(|e| e.message().to_owned())?),
                 "--client-config" => parsed.client_files.push(PathBuf::from(value)),
                 "--profile" => parsed.identity.profile = Some(value),
-                "--region" => parsed.identity.region = Some(value),
+                "--role-arn" => {
+                    crate::validate::validate_role_arn(&value).map_err(|e| e.message().to_owned())?;
+                    parsed.identity.role_arn = Some(value)
+                }
+                "--region" => {
+                    crate::validate::validate_region(&value).map_err(|e| e.message().to_owned())?;
+                    parsed.identity.region = Some(value)
+                }
                 "--registry-id" => parsed.identity.registry_id = Some(value),
                 "--endpoint-url" => parsed.identity.endpoint_url = Some(value),
                 other => return Err(format!("unknown option {other}")),
@@ -144,6 +151,9 @@ fn describe(identity: &RegistryIdentity) -> String {
         Some(profile) => format!("profile {profile}"),
         None => "the default credential chain".to_owned(),
     };
+    if let Some(role) = &identity.role_arn {
+        text.push_str(&format!(" assuming {role}"));
+    }
     if let Some(region) = &identity.region {
         text.push_str(&format!(", region {region}"));
     }
