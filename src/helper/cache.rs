@@ -154,7 +154,7 @@ pub fn forget(key: &str, folder: Option<&Path>) {
 mod store {
     //! The kernel's user keyring (keyrings(7)): per user, in kernel memory, gone at reboot,
     //! each key with a timeout, readable by this user's processes only.
-    use linux_keyutils::{KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
+    use linux_keyutils::{KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
     use std::path::Path;
     use zeroize::Zeroizing;
 
@@ -178,7 +178,7 @@ mod store {
         let Ok(ring) = KeyRing::from_special_id(KeyRingIdentifier::User, true) else {
             return false;
         };
-        let Ok(added) = ring.add_key(&description(key), value) else {
+        let Some(added) = add_making_room(&ring, &description(key), value) else {
             return false;
         };
         // This user's processes (not only the session that made it) may read it; nobody else.
@@ -187,6 +187,50 @@ mod store {
             .user(Permission::ALL)
             .build();
         added.set_perms(perms).is_ok() && added.set_timeout(ttl as usize).is_ok()
+    }
+
+    /// Adds the key. A user other than root may keep 20,000 bytes of keys (keyrings(7),
+    /// /proc/sys/kernel/keys/maxbytes), a handful of ECR tokens: past that, this user's other
+    /// EcrAuth tokens go, one at a time, until the new one fits (they are fetched again when asked
+    /// for). Other programs' keys are never touched.
+    fn add_making_room(ring: &KeyRing, description: &str, value: &[u8]) -> Option<linux_keyutils::Key> {
+        let mut evictable: Option<Vec<linux_keyutils::Key>> = None;
+        // The kernel frees an invalidated key's quota in its garbage collector, soon but not at
+        // once: after each eviction, retry a little before evicting another.
+        let mut retries = 0;
+        loop {
+            match ring.add_key(description, value) {
+                Ok(added) => return Some(added),
+                Err(KeyError::QuotaExceeded) => {}
+                Err(_) => return None,
+            }
+            if retries > 0 {
+                retries -= 1;
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                continue;
+            }
+            let others = evictable.get_or_insert_with(|| own_keys(ring, description));
+            let victim = others.pop()?;
+            let _ = victim.invalidate();
+            retries = 50;
+        }
+    }
+
+    /// This user's EcrAuth tokens in the keyring, but `except`.
+    fn own_keys(ring: &KeyRing, except: &str) -> Vec<linux_keyutils::Key> {
+        let Ok(links) = ring.get_links(1024) else {
+            return Vec::new();
+        };
+        links
+            .iter()
+            .filter_map(|node| node.as_key())
+            .filter(|key| {
+                key.metadata().is_ok_and(|m| {
+                    let name = m.get_description();
+                    name.starts_with("ecrauth:") && name != except
+                })
+            })
+            .collect()
     }
 
     pub fn forget(key: &str, _folder: Option<&Path>) {
