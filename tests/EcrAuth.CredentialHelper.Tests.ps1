@@ -114,6 +114,21 @@ Describe 'docker-credential-ecrauth' -Tag Integration {
         finally { $env:AWS_ENDPOINT_URL_ECR = $previous; Stop-TestProcess $short }
     }
 
+    It 'given a token the registry no longer takes (revoked), docker logout drops it and the next get fetches a fresh one' {
+        if (Test-WindowsLeg) { Set-ItResult -Skipped -Because 'the Windows leg relays docker to the Linux CLI, which cannot run the Windows helper; erase itself is tested directly' }
+        $null = Use-HelperSetup
+        $before = Get-RequestCount
+        $null = Invoke-Helper get $Registry.Host
+        $null = Invoke-Helper get $Registry.Host
+        (Get-RequestCount) - $before | Should -Be 1
+        # docker logout of a host in credHelpers runs the helper's erase: the cached token goes.
+        $output = docker logout $Registry.Host 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $output
+        $output = docker manifest inspect --insecure $Image 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $output
+        (Get-RequestCount) - $before | Should -Be 2
+    }
+
     It 'given another access key, the cached token of the first is not served' {
         $null = Use-HelperSetup
         $before = Get-RequestCount
@@ -125,6 +140,67 @@ Describe 'docker-credential-ecrauth' -Tag Integration {
         }
         finally { $env:AWS_ACCESS_KEY_ID = $previous }
         (Get-RequestCount) - $before | Should -Be 2
+    }
+
+    It 'given a role to assume, the default chain''s keys get the role''s from STS (moto) and ECR is asked as the role' {
+        $sts = Start-Moto
+        if (-not $sts) { Set-ItResult -Skipped -Because 'moto_server is not installed (.ci/run puts it in .venv)'; return }
+        $previous = $env:AWS_ENDPOINT_URL_STS
+        try {
+            $env:AWS_ENDPOINT_URL_STS = $sts.Uri
+            $null = Use-HelperSetup -Identity '{"roleArn":"arn:aws:iam::123456789012:role/ecr-pull"}'
+            $before = Get-RequestCount
+            $result = Invoke-Helper get $Registry.Host
+            $result.ExitCode | Should -Be 0 -Because $result.Output
+            ($result.Output | ConvertFrom-Json).Secret | Should -Be $Password
+            $asked = @(Get-MockEcrRequest $Ecr)[-1]
+            (Get-RequestCount) - $before | Should -Be 1
+            $asked.access_key | Should -Not -Be $env:AWS_ACCESS_KEY_ID
+            $asked.access_key | Should -Match '^ASIA' -Because 'STS hands out temporary keys'
+            $asked.session_token | Should -BeTrue
+            # Another role is another identity: its own token, never the first role's.
+            $null = Use-HelperSetup -Identity '{"roleArn":"arn:aws:iam::123456789012:role/other"}'
+            $null = Invoke-Helper get $Registry.Host
+            (Get-RequestCount) - $before | Should -Be 2
+        }
+        finally { $env:AWS_ENDPOINT_URL_STS = $previous; Stop-TestProcess $sts }
+    }
+
+    It 'given a user other than root, whose keyring holds a few tokens, a new token still gets cached: the user''s older EcrAuth tokens make room' {
+        $setpriv = (Get-Command setpriv -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+        if ($IsWindows -or -not $IsLinux -or (id -u) -ne '0' -or -not $setpriv) {
+            Set-ItResult -Skipped -Because 'it runs the helper as the user nobody (setpriv, as root on Linux): root''s keyring quota is 25 MB'
+            return
+        }
+        # Tokens of real ECR's size (a few KB): ten of them are more than the 20,000 bytes a user may keep.
+        $big = Start-MockEcr -ProxyEndpoint 'https://127.0.0.1:1' -Password ('p' * 3000)
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ('ecrauth-quota-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+        try {
+            $null = New-Item -ItemType Directory -Path $dir, (Join-Path $dir 'cache')
+            Copy-Item -LiteralPath $Helper -Destination $dir
+            $hosts = 0..9 | ForEach-Object { '1000000000{0:d2}.dkr.ecr.us-east-1.amazonaws.com' -f $_ }
+            $registries = [ordered]@{}; foreach ($h in $hosts) { $registries[$h] = @{} }
+            Set-Content -LiteralPath (Join-Path $dir 'c.json') -Value (@{ version = 1; registries = $registries } | ConvertTo-Json -Compress)
+            [IO.File]::SetUnixFileMode($dir, [IO.UnixFileMode]511)
+            [IO.File]::SetUnixFileMode((Join-Path $dir 'cache'), [IO.UnixFileMode]511)
+            $asNobody = {
+                param([string] $Action, [string] $HostName)
+                $HostName | & $setpriv --reuid=65534 --regid=65534 --clear-groups env -i "HOME=$dir" "ECRAUTH_HELPER_CONFIG=$dir/c.json" "ECRAUTH_HELPER_CACHE_DIR=$dir/cache" `
+                    AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=not-a-real-secret AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true `
+                    "AWS_ENDPOINT_URL_ECR=$($big.Uri)" "$dir/docker-credential-ecrauth" $Action 2>&1
+                $LASTEXITCODE | Should -Be 0
+            }
+            foreach ($h in $hosts) { $null = & $asNobody get $h }
+            @(Get-MockEcrRequest $big).Count | Should -Be 10
+            # The last one was stored (room was made for it): asking again costs ECR nothing.
+            (& $asNobody get $hosts[-1] | ConvertFrom-Json).Secret | Should -Be ('p' * 3000)
+            @(Get-MockEcrRequest $big).Count | Should -Be 10
+        }
+        finally {
+            if (Test-Path -LiteralPath (Join-Path $dir 'c.json')) { foreach ($h in $hosts) { $null = & $asNobody erase $h } }
+            Stop-TestProcess $big
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 
     It 'given the protocol''s other actions, list names the configured hosts, version answers, store and erase succeed' {
@@ -149,6 +225,7 @@ Describe 'docker-credential-ecrauth' -Tag Integration {
         @{ Case = 'an unknown profile'; Url = ''; Setup = '{"profile":"nope"}'; Stdout = "the AWS profile 'nope' was not found in"; Stderr = "profile 'nope' was not found in .*config" }
         @{ Case = 'a configuration that is not JSON'; Url = ''; Setup = 'not json'; Stdout = 'not a valid EcrAuth helper configuration'; Stderr = 'not a valid EcrAuth helper configuration' }
         @{ Case = 'an unknown field (a secret has no place there)'; Url = ''; Setup = '{"secretKey":"x"}'; Stdout = 'unknown field'; Stderr = 'unknown field' }
+        @{ Case = 'a role that is not an ARN'; Url = ''; Setup = '{"roleArn":"ecr-pull"}'; Stdout = "'ecr-pull' is not an IAM role ARN"; Stderr = 'is not an IAM role ARN' }
     ) {
         $null = Use-HelperSetup -Identity $Setup
         $url = if ($Url) { $Url } else { $Registry.Host }
@@ -239,6 +316,16 @@ Describe 'Register-EcrCredentialHelper and Unregister-EcrCredentialHelper' -Tag 
         $LASTEXITCODE | Should -Be 0 -Because $output
     }
 
+    It 'given -ProfileName and -RoleArn, the identity is written as given, and a malformed ARN is refused before any change' {
+        Register-EcrCredentialHelper -Registry $Registry.Host -ProfileName ci -RoleArn arn:aws:iam::123456789012:role/ecr-pull 3>$null
+        $identity = (Get-Content -Raw -LiteralPath $env:ECRAUTH_HELPER_CONFIG | ConvertFrom-Json).registries.($Registry.Host)
+        $identity.profile | Should -Be 'ci'
+        $identity.roleArn | Should -Be 'arn:aws:iam::123456789012:role/ecr-pull'
+        $before = Get-Content -Raw -LiteralPath $env:ECRAUTH_HELPER_CONFIG
+        { Register-EcrCredentialHelper -Registry $Registry.Host -RoleArn 'role/ecr-pull' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        Get-Content -Raw -LiteralPath $env:ECRAUTH_HELPER_CONFIG | Should -Be $before
+    }
+
     It 'given the helper is not on PATH, it warns with the line that puts it there' {
         $previous = $env:PATH
         try {
@@ -269,6 +356,40 @@ Describe 'Register-EcrCredentialHelper and Unregister-EcrCredentialHelper' -Tag 
             $output = docker manifest inspect --insecure $Image 2>&1 | Out-String
             $LASTEXITCODE | Should -Be 0 -Because $output
         }
+    }
+
+    It 'given Auth-ECR -CredentialHelper again (the next shell''s $PROFILE line), it does nothing: no token request, no file change' {
+        $null = Auth-ECR -UseDefaultCredentials -CredentialHelper 3>$null 6>$null
+        $before = Get-RequestCount
+        $file = Get-Content -Raw -LiteralPath $DockerFile
+        $verbose = Auth-ECR -UseDefaultCredentials -CredentialHelper -Verbose 4>&1 3>$null 6>$null | Out-String
+        Get-RequestCount | Should -Be $before
+        $verbose | Should -Match ([regex]::Escape("$($Registry.Host) is served by docker-credential-ecrauth for docker") + '.*nothing to do')
+        Get-Content -Raw -LiteralPath $DockerFile | Should -Be $file
+        $connections = @(Get-EcrConnection -Registry $Registry.Host | Where-Object CredentialHelper)
+        $connections.Count | Should -BeGreaterThan 0
+        foreach ($connection in $connections) {
+            $connection.Valid | Should -BeTrue
+            $connection.ExpiresAt | Should -BeNullOrEmpty
+        }
+        # Once docker's file no longer names the helper, the next one sets it up again.
+        Unregister-EcrCredentialHelper -Registry $Registry.Host
+        @(Get-EcrConnection -Registry $Registry.Host | Where-Object CredentialHelper).Count | Should -Be 0 -Because 'Unregister forgets the helper''s records'
+        $null = Auth-ECR -UseDefaultCredentials -CredentialHelper 3>$null 6>$null
+        (Get-Content -Raw -LiteralPath $DockerFile | ConvertFrom-Json).credHelpers.($Registry.Host) | Should -Be 'ecrauth'
+    }
+
+    It 'given a plain Auth-ECR for a host the helper serves, it runs no docker login (the helper would drop it) and the next one does nothing' {
+        Register-EcrCredentialHelper -Registry $Registry.Host -Region us-east-1 3>$null
+        $file = Get-Content -Raw -LiteralPath $DockerFile
+        $verbose = Auth-ECR -UseDefaultCredentials -Verbose 4>&1 3>$null 6>$null | Out-String
+        $verbose | Should -Match 'is served by docker-credential-ecrauth .*no docker login is run'
+        $verbose | Should -Not -Match 'Running: '
+        Get-Content -Raw -LiteralPath $DockerFile | Should -Be $file
+        $before = Get-RequestCount
+        $again = Auth-ECR -UseDefaultCredentials -Verbose 4>&1 3>$null 6>$null | Out-String
+        Get-RequestCount | Should -Be $before
+        $again | Should -Match 'nothing to do'
     }
 
     It 'given Auth-ECR -CredentialHelper with keys or with helm, it refuses before changing anything' {

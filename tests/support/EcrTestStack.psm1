@@ -169,6 +169,21 @@ function Start-MockSso {
     [pscustomobject]@{ Process = $process; Port = $port; Uri = "http://127.0.0.1:$port"; Directory = $dir }
 }
 
+function Start-Moto {
+    <# Starts moto_server (PyPI moto[server]: AWS's APIs mocked, STS among them) on 127.0.0.1, or
+       returns $null when it is not installed (.ci/run puts it in .venv). #>
+    $moto = Find-StackCommand 'moto_server' -Optional
+    if (-not $moto) {
+        $venv = Join-Path $PSScriptRoot '../../.venv/bin/moto_server'
+        if ((-not $script:Broker) -and (Test-Path -LiteralPath $venv)) { $moto = $venv } else { return $null }
+    }
+    $dir = New-TestDirectory
+    $port = Get-FreeTcpPort
+    $process = Start-StackProcess -FilePath $moto -ArgumentList @('-H', '127.0.0.1', '-p', $port) -Directory $dir
+    Wait-TcpPort -Port $port -Process $process -TimeoutSec 60
+    [pscustomobject]@{ Process = $process; Port = $port; Uri = "http://127.0.0.1:$port"; Directory = $dir }
+}
+
 function Get-MockEcrRequest {
     <# The requests the mock ECR endpoint received, as objects (no secrets are logged). #>
     param([Parameter(Mandatory)] $Ecr)
@@ -565,7 +580,7 @@ function Get-WineEnvironment {
     @{ WINE10_PREFIX = $Prefix; WINE10_CONSOLE = '0' }
 }
 
-Export-ModuleMember -Function Set-EnvironmentValue, Publish-TestManifest, Get-NativeLibraryFact, Get-BoundNativeFunction, Get-WineCommand, Get-WineEnvironment,
+Export-ModuleMember -Function Set-EnvironmentValue, Start-Moto, Publish-TestManifest, Get-NativeLibraryFact, Get-BoundNativeFunction, Get-WineCommand, Get-WineEnvironment,
     Get-RequiredCommand, Test-WindowsLeg, Invoke-Broker, ConvertTo-StackPath, Find-StackCommand, Invoke-StackTool, Get-TestPwsh,
     Get-TestProgram, Get-TestProgramFlag, New-TestCertificate, New-TestCredentialHelper, Start-MockSso, Test-ProcessAlive, Get-FreeTcpPort, New-TestDirectory, Start-TestRegistry, Start-MockEcr,
     Get-MockEcrRequest, Stop-TestProcess, New-FakeClient, Invoke-WithCommandLineWatch, Use-IsolatedAwsEnvironment,

@@ -121,20 +121,21 @@ namespace EcrAuth.Commands
             }
             if (CredentialHelper)
             {
-                LogInThroughHelper();
-                return;
+                CheckHelperRequest();
             }
             string accessKey = ParameterSetName == "Credential" ? Credential.UserName : AccessKey;
             string key = RepeatCheck.RequestKey(ParameterSetName, accessKey, ProfileName, Region, RegistryId, Registry, Public.IsPresent, EndpointUrl, Client);
             string stateDirectory = StateDirectory;
             if (!Force)
             {
-                List<StateLogin> current = RepeatCheck.CurrentLogins(key, Client, stateDirectory, ResolveProgram);
+                List<StateLogin> current = RepeatCheck.CurrentLogins(key, Client, stateDirectory, ResolveProgram, CredentialHelper);
                 if (current != null)
                 {
                     foreach (StateLogin login in current)
                     {
-                        WriteVerbose("Already logged in to " + login.Registry + " with " + Client + " until " + login.ExpiresAt.ToString("u") + "; nothing to do (use -Force to log in again).");
+                        WriteVerbose(login.Helper
+                            ? login.Registry + " is served by docker-credential-ecrauth for " + Client + ", which fetches a fresh token whenever it needs one; nothing to do (use -Force to set it up again)."
+                            : "Already logged in to " + login.Registry + " with " + Client + " until " + login.ExpiresAt.ToString("u") + "; nothing to do (use -Force to log in again).");
                         if (PassThru)
                         {
                             FormatLoader.Ensure();
@@ -143,6 +144,11 @@ namespace EcrAuth.Commands
                     }
                     return;
                 }
+            }
+            if (CredentialHelper)
+            {
+                LogInThroughHelper(key, stateDirectory);
+                return;
             }
             LogIn(key, stateDirectory);
         }
@@ -160,6 +166,7 @@ namespace EcrAuth.Commands
                 (request.EndpointUrl.Length > 0 ? Failures.RedactUrl(request.EndpointUrl) : "the regional default") + ").");
             FetchOutcome fetch = FetchOrStop(request, !Force);
             WriteVerbose("ECR returned " + fetch.Logins.Count + " login(s).");
+            string authText = ReadAuthFile(Client);
             var errors = new List<ErrorRecord>();
             var logins = new List<StateLogin>();
             // Show the client's output unless asked not to (-InformationAction SilentlyContinue/Ignore).
@@ -170,6 +177,17 @@ namespace EcrAuth.Commands
             {
                 foreach (NativeLogin login in fetch.Logins)
                 {
+                    bool servedByHelper = RepeatCheck.CredentialHelperName(authText, login.Registry) == RepeatCheck.OwnHelper;
+                    StateLogin remembered = Remembered(login, servedByHelper);
+                    if (servedByHelper)
+                    {
+                        // The client would hand this password to our helper's store, which drops it.
+                        Clear(login.Password);
+                        WriteVerbose(login.Registry + " is served by docker-credential-ecrauth (" + Platform.ClientAuthFile(Client) + " gives it the host): " + Client +
+                            " gets its tokens from the helper, with the identity Register-EcrCredentialHelper set, so no " + Client + " login is run.");
+                        logins.Add(remembered);
+                        continue;
+                    }
                     string[] arguments = ClientRunner.LoginArguments(Client, login.Registry, login.Username);
                     WriteVerbose("Running: " + clientPath + " " + string.Join(" ", arguments) + " (password on standard input)");
                     ClientRun run;
@@ -195,13 +213,7 @@ namespace EcrAuth.Commands
                     {
                         WriteInformation(login.Registry + ": " + line, tags);
                     }
-                    logins.Add(new StateLogin
-                    {
-                        Registry = login.Registry,
-                        Username = login.Username,
-                        Expires = new DateTimeOffset(DateTime.SpecifyKind(login.ExpiresAt, DateTimeKind.Utc)).ToUnixTimeSeconds(),
-                        ProxyEndpoint = login.ProxyEndpoint,
-                    });
+                    logins.Add(remembered);
                 }
             }
             finally
@@ -234,7 +246,35 @@ namespace EcrAuth.Commands
             }
         }
 
-        private void LogInThroughHelper()
+        // What the state record keeps of a login: no password.
+        private static StateLogin Remembered(NativeLogin login, bool helper)
+        {
+            return new StateLogin
+            {
+                Registry = login.Registry,
+                Username = login.Username,
+                Expires = new DateTimeOffset(DateTime.SpecifyKind(login.ExpiresAt, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+                ProxyEndpoint = login.ProxyEndpoint,
+                Helper = helper,
+            };
+        }
+
+        // The auth file's text, or "" (none, unreadable): only to see which hosts our helper serves.
+        private static string ReadAuthFile(string client)
+        {
+            string path = Platform.ClientAuthFile(client);
+            try
+            {
+                return path.Length > 0 && System.IO.File.Exists(path) ? System.IO.File.ReadAllText(path) : string.Empty;
+            }
+            catch (Exception error) when (error is System.IO.IOException || error is UnauthorizedAccessException)
+            {
+                return string.Empty;
+            }
+        }
+
+        // -CredentialHelper's conditions, checked before the repeat check and any network call.
+        private void CheckHelperRequest()
         {
             if (ParameterSetName == "Keys" || ParameterSetName == "Credential")
             {
@@ -247,19 +287,32 @@ namespace EcrAuth.Commands
                 ThrowTerminatingError(Failures.New(message, "CredentialHelperClientUnsupported", ErrorCategory.InvalidArgument, new ArgumentException(message), Client));
             }
             CredentialHelperSetup.RequireHelper(this);
+        }
+
+        private void LogInThroughHelper(string key, string stateDirectory)
+        {
             FetchRequest request = NewRequest(Client);
             FetchOutcome fetch = FetchOrStop(request, !Force);
             fetch.ClearPasswords(); // the helper fetches its own
             var hosts = fetch.Logins.ConvertAll(login => login.Registry);
             // Asked already (ShouldProcess above): no second prompt for the files.
             if (hosts.Count > 0 &&
-                CredentialHelperSetup.Apply(this, "register", hosts, new[] { Client }, CredentialHelperSetup.IdentityArguments(ProfileName, Region, null, EndpointUrl), false) &&
-                PassThru)
+                CredentialHelperSetup.Apply(this, "register", hosts, new[] { Client }, CredentialHelperSetup.IdentityArguments(ProfileName, null, Region, null, EndpointUrl), false))
             {
-                FormatLoader.Ensure();
-                foreach (NativeLogin login in fetch.Logins)
+                // Remembered as the helper's, so that the next shell's Auth-ECR -CredentialHelper does nothing.
+                var logins = fetch.Logins.ConvertAll(login => Remembered(login, true));
+                string warning = StateStore.Save(stateDirectory, key, request, logins);
+                if (warning != null)
                 {
-                    WriteObject(LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, Client));
+                    WriteWarning(warning);
+                }
+                if (PassThru)
+                {
+                    FormatLoader.Ensure();
+                    foreach (NativeLogin login in fetch.Logins)
+                    {
+                        WriteObject(LoginObject(login.Registry, login.Username, login.ExpiresAt, login.ProxyEndpoint, Client));
+                    }
                 }
             }
             foreach (Failure failure in fetch.Failures)

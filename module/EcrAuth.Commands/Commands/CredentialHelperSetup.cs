@@ -97,6 +97,10 @@ namespace EcrAuth.Commands
                 {
                     cmdlet.WriteVerbose(line);
                 }
+                if (action == "unregister")
+                {
+                    ForgetHelperLogins(cmdlet, registries, clients);
+                }
             }
             if (action == "register")
             {
@@ -105,12 +109,28 @@ namespace EcrAuth.Commands
             return true;
         }
 
+        // The repeat check's records of these hosts go too: the helper no longer serves them.
+        private static void ForgetHelperLogins(PSCmdlet cmdlet, IEnumerable<string> registries, string[] clients)
+        {
+            string directory = ProgramPaths.StateDirectory(cmdlet);
+            foreach (string registry in registries)
+            {
+                string host = registry.Trim().TrimEnd('/');
+                int scheme = host.IndexOf("://", StringComparison.Ordinal);
+                host = (scheme >= 0 ? host.Substring(scheme + 3) : host).ToLowerInvariant();
+                foreach (string client in clients)
+                {
+                    StateStore.Forget(directory, host, client);
+                }
+            }
+        }
+
         /// <summary>The identity options of register: those given.</summary>
-        internal static List<string> IdentityArguments(string profile, string region, string registryId, string endpointUrl)
+        internal static List<string> IdentityArguments(string profile, string roleArn, string region, string registryId, string endpointUrl)
         {
             var arguments = new List<string>();
-            string[] flags = { "--profile", "--region", "--registry-id", "--endpoint-url" };
-            string[] values = { profile, region, registryId, endpointUrl };
+            string[] flags = { "--profile", "--role-arn", "--region", "--registry-id", "--endpoint-url" };
+            string[] values = { profile, roleArn, region, registryId, endpointUrl };
             for (int i = 0; i < flags.Length; i++)
             {
                 if (!string.IsNullOrEmpty(values[i]))

@@ -23,7 +23,9 @@ namespace EcrAuth.Commands
     /// <para>Logs out of every registry EcrAuth logged in.</para>
     /// </example>
     /// <outputType name="EcrAuth.Connection">Registry, Client, ExpiresAt (UTC), Valid, Identity (a hash), and
-    /// ProfileName, UseDefaultCredentials or EndpointUrl when the login used them.</outputType>
+    /// ProfileName, UseDefaultCredentials or EndpointUrl when the login used them. A registry that
+    /// docker-credential-ecrauth serves has no ExpiresAt and stays Valid (the helper renews its token),
+    /// and has CredentialHelper.</outputType>
     /// <related>Connect-EcrRegistry</related>
     /// <related>Disconnect-EcrRegistry</related>
     [Cmdlet(VerbsCommon.Get, "EcrConnection")]
@@ -45,7 +47,7 @@ namespace EcrAuth.Commands
             var found = new List<KeyValuePair<StateRecord, StateLogin>>();
             foreach (var entry in StateStore.List(ProgramPaths.StateDirectory(this)))
             {
-                if (entry.Value.Expires > now && pattern.IsMatch(entry.Value.Registry))
+                if (entry.Value.LiveAt(now) && pattern.IsMatch(entry.Value.Registry))
                 {
                     found.Add(entry);
                 }
@@ -63,8 +65,13 @@ namespace EcrAuth.Commands
                 connection.TypeNames.Insert(0, "EcrAuth.Connection");
                 connection.Properties.Add(new PSNoteProperty("Registry", login.Registry));
                 connection.Properties.Add(new PSNoteProperty("Client", record.Client));
-                connection.Properties.Add(new PSNoteProperty("ExpiresAt", login.ExpiresAt));
-                connection.Properties.Add(new PSNoteProperty("Valid", login.Expires >= now + RepeatCheck.ReuseMarginSeconds));
+                // A helper's login has no end: the helper fetches a token whenever the client asks.
+                connection.Properties.Add(new PSNoteProperty("ExpiresAt", login.Helper ? (object)null : login.ExpiresAt));
+                connection.Properties.Add(new PSNoteProperty("Valid", login.Helper || login.Expires >= now + RepeatCheck.ReuseMarginSeconds));
+                if (login.Helper)
+                {
+                    connection.Properties.Add(new PSNoteProperty("CredentialHelper", "docker-credential-" + RepeatCheck.OwnHelper));
+                }
                 connection.Properties.Add(new PSNoteProperty("Identity", record.Identity));
                 // Only what the login used, so that piping to Connect-EcrRegistry binds exactly those.
                 if (record.Source == "Profile" && record.ProfileName.Length > 0)

@@ -11,7 +11,7 @@ namespace EcrAuth.Commands
     /// "auths" is removed (the helper replaces it). It also records which identity serves each host in
     /// the helper's configuration (%APPDATA%\EcrAuth\credential-helper.json on Windows,
     /// ~/.config/ecrauth/credential-helper.json elsewhere, or ECRAUTH_HELPER_CONFIG): a profile, or
-    /// the default credential chain; the region from an ECR host. Nothing secret is written.</para>
+    /// the default credential chain, and a role to assume (-RoleArn); the region from an ECR host. Nothing secret is written.</para>
     /// <para>The helper caches tokens for every process of the user in the operating system's secret
     /// storage (the kernel's user keyring on Linux, DPAPI on Windows), never in a plain file; on macOS
     /// it fetches at every request for now.</para>
@@ -21,6 +21,10 @@ namespace EcrAuth.Commands
     /// <example>
     /// <code>Register-EcrCredentialHelper -Registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com -ProfileName prod</code>
     /// <para>docker pulls from that registry with profile prod's credentials, fetching a token when needed.</para>
+    /// </example>
+    /// <example>
+    /// <code>Register-EcrCredentialHelper 210987654321.dkr.ecr.us-east-1.amazonaws.com -RoleArn arn:aws:iam::210987654321:role/ecr-pull</code>
+    /// <para>The default chain's credentials assume the other account's pull role for that registry.</para>
     /// </example>
     /// <example>
     /// <code>Register-EcrCredentialHelper 123456789012.dkr.ecr.us-east-1.amazonaws.com -Client docker, podman -WhatIf</code>
@@ -44,6 +48,15 @@ namespace EcrAuth.Commands
         [ArgumentCompleter(typeof(ProfileCompleter))]
         [ValidateNotNullOrEmpty]
         public string ProfileName { get; set; }
+
+        /// <summary>
+        /// A role to assume for these registries: the helper calls STS AssumeRole with the profile's (or the
+        /// default chain's) credentials, then asks ECR as the role. For a registry of another account, or a
+        /// pull-only role. (A profile with role_arn does the same from the AWS files.)
+        /// </summary>
+        [Parameter]
+        [ValidateRoleArn]
+        public string RoleArn { get; set; }
 
         /// <summary>The region, for hosts that do not name one (an ECR host does). Default: the profile's or environment's.</summary>
         [Parameter]
@@ -70,7 +83,7 @@ namespace EcrAuth.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            CredentialHelperSetup.Apply(this, "register", Registry, Client, CredentialHelperSetup.IdentityArguments(ProfileName, Region, RegistryId, EndpointUrl), true);
+            CredentialHelperSetup.Apply(this, "register", Registry, Client, CredentialHelperSetup.IdentityArguments(ProfileName, RoleArn, Region, RegistryId, EndpointUrl), true);
         }
     }
 }

@@ -55,6 +55,19 @@ namespace EcrAuth.Commands
         }
     }
 
+    /// <summary>-RoleArn: an IAM role ARN (the helper checks it the same way).</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateRoleArnAttribute : ValidatePatternOfAttribute
+    {
+        private static readonly Regex Pattern = new Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$");
+
+        /// <summary>Creates the check.</summary>
+        public ValidateRoleArnAttribute()
+            : base(Pattern, "is not an IAM role ARN; expected something like arn:aws:iam::123456789012:role/ecr-pull.")
+        {
+        }
+    }
+
     /// <summary>-EndpointUrl: an absolute http(s) URL; the message never shows its user:password@ part.</summary>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     public sealed class ValidateEndpointUrlAttribute : ValidateEnumeratedArgumentsAttribute

@@ -16,6 +16,9 @@ namespace EcrAuth.Engine
         /// <summary>A login is reused (and Get-EcrConnection calls it Valid) only while it has this long left.</summary>
         public const int ReuseMarginSeconds = 900;
 
+        /// <summary>The name EcrAuth's helper has in credHelpers (docker-credential-ecrauth).</summary>
+        public const string OwnHelper = "ecrauth";
+
         private static readonly Regex CredHelpers = new Regex("\"credHelpers\"\\s*:\\s*\\{([^}]*)\\}");
         private static readonly Regex CredsStore = new Regex("\"credsStore\"\\s*:\\s*\"([^\"]*)\"");
         private static readonly Regex HelperName = new Regex("^[A-Za-z0-9._-]+$");
@@ -157,8 +160,11 @@ namespace EcrAuth.Engine
         /// The remembered logins of request <paramref name="key"/>, if every one has more than the
         /// margin left and is still in the client's auth file; null otherwise, also when the client
         /// has no file EcrAuth can check, or a file cannot be read (then EcrAuth logs in again).
+        /// A login served by EcrAuth's credential helper has no margin to keep (the helper renews its
+        /// token): it stands while the client's file gives the host to the helper and the helper lists
+        /// it. With <paramref name="helperOnly"/> (Auth-ECR -CredentialHelper) only such logins count.
         /// </summary>
-        public static List<StateLogin> CurrentLogins(string key, string client, string stateDirectory, Func<string, string> resolve)
+        public static List<StateLogin> CurrentLogins(string key, string client, string stateDirectory, Func<string, string> resolve, bool helperOnly = false)
         {
             string authFile = Platform.ClientAuthFile(client);
             string stateFile = Path.Combine(stateDirectory, key + ".state");
@@ -179,7 +185,8 @@ namespace EcrAuth.Engine
                 var listed = new Dictionary<string, string>(); // each helper runs once per check
                 foreach (StateLogin login in record.Logins)
                 {
-                    if (login.Expires < limit || !AuthFileHasHost(auth, login.Registry))
+                    bool stands = login.Helper ? CredentialHelperName(auth, login.Registry) == OwnHelper : !helperOnly && login.Expires >= limit;
+                    if (!stands || !AuthFileHasHost(auth, login.Registry))
                     {
                         return null;
                     }

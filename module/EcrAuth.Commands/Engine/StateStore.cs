@@ -22,8 +22,17 @@ namespace EcrAuth.Engine
         /// <summary>The registry's proxy endpoint URL.</summary>
         public string ProxyEndpoint { get; set; }
 
+        /// <summary>
+        /// Served by docker-credential-ecrauth: the client asks the helper for a fresh token each
+        /// time, so the login lasts while the client's file names the helper (Expires is the first token's).
+        /// </summary>
+        public bool Helper { get; set; }
+
         /// <summary>The expiry as a UTC DateTime.</summary>
         public DateTime ExpiresAt => DateTimeOffset.FromUnixTimeSeconds(Expires).UtcDateTime;
+
+        /// <summary>Whether the login still stands at <paramref name="now"/> (Unix seconds).</summary>
+        public bool LiveAt(long now) => Helper || Expires > now;
     }
 
     /// <summary>One request's record: who asked (hashed), for which client, and its logins.</summary>
@@ -65,11 +74,14 @@ namespace EcrAuth.Engine
         /// <summary>The first line of every record.</summary>
         public const string Header = "EcrAuth state 2";
 
+        /// <summary>A Login line's sixth field when the login is the credential helper's.</summary>
+        private const string HelperMark = "helper";
+
         private static readonly string[] Fields = { "Client", "Identity", "Region", "Source", "ProfileName", "EndpointUrl" };
 
         /// <summary>
         /// A record, or null for anything missing or not in this shape: the header line, then
-        /// NAME&lt;TAB&gt;VALUE lines and Login&lt;TAB&gt;registry&lt;TAB&gt;user&lt;TAB&gt;expires&lt;TAB&gt;proxy lines.
+        /// NAME&lt;TAB&gt;VALUE lines and Login&lt;TAB&gt;registry&lt;TAB&gt;user&lt;TAB&gt;expires&lt;TAB&gt;proxy[&lt;TAB&gt;helper] lines.
         /// </summary>
         public static StateRecord Read(string path)
         {
@@ -86,9 +98,10 @@ namespace EcrAuth.Engine
             foreach (string line in lines)
             {
                 string[] fields = line.Split('\t');
-                if (fields.Length == 5 && fields[0] == "Login" && long.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out long expires))
+                if ((fields.Length == 5 || fields.Length == 6) && fields[0] == "Login" && long.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out long expires))
                 {
-                    record.Logins.Add(new StateLogin { Registry = fields[1], Username = fields[2], Expires = expires, ProxyEndpoint = fields[4] });
+                    bool helper = fields.Length == 6 && fields[5] == HelperMark;
+                    record.Logins.Add(new StateLogin { Registry = fields[1], Username = fields[2], Expires = expires, ProxyEndpoint = fields[4], Helper = helper });
                 }
                 else if (fields.Length == 2)
                 {
@@ -121,7 +134,8 @@ namespace EcrAuth.Engine
             foreach (StateLogin login in record.Logins)
             {
                 text.Append("Login\t").Append(login.Registry).Append('\t').Append(login.Username).Append('\t')
-                    .Append(login.Expires.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(login.ProxyEndpoint).Append('\n');
+                    .Append(login.Expires.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(login.ProxyEndpoint)
+                    .Append(login.Helper ? "\t" + HelperMark : string.Empty).Append('\n');
             }
             return text.ToString();
         }
@@ -204,7 +218,7 @@ namespace EcrAuth.Engine
                 {
                     foreach (StateLogin login in record.Logins)
                     {
-                        live |= login.Expires > now;
+                        live |= login.LiveAt(now);
                     }
                 }
                 if (record == null || (prune && !live))
