@@ -7,9 +7,9 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The cdylib next to this test binary (target/<profile>/libecr_auth.so). `cargo test`
-/// links tests against the rlib only, so ask cargo for the cdylib (a link step once the
-/// rlib is built; cargo holds no build lock while tests run).
+/// The cdylib next to this test binary (target/<profile>/libecr_auth.so). The crate is an
+/// rlib (Cargo.toml says why), so ask cargo for the cdylib as build.ps1 does (cargo holds no
+/// build lock while tests run).
 pub fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().to_path_buf(); // .../deps -> .../<profile>
@@ -25,13 +25,13 @@ pub fn library_dir() -> PathBuf {
         }
     }
     build
-        .args(["build", "--lib", "--quiet", "--manifest-path"])
+        .args(["rustc", "--lib", "--crate-type", "cdylib", "--quiet", "--manifest-path"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
     if dir.file_name().is_some_and(|name| name == "release") {
         build.arg("--release");
     }
-    let status = build.status().expect("run cargo build --lib");
-    assert!(status.success(), "cargo build --lib failed");
+    let status = build.status().expect("run cargo rustc --lib --crate-type cdylib");
+    assert!(status.success(), "cargo rustc --lib --crate-type cdylib failed");
     assert!(
         dir.join("libecr_auth.so").exists(),
         "no libecr_auth.so in {}",
