@@ -12,7 +12,8 @@ BeforeAll {
     foreach ($name in 'PATH', 'DOCKER_CONFIG', 'ECRAUTH_HELPER_CONFIG', 'ECRAUTH_HELPER_CACHE_DIR', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_ENDPOINT_URL_ECR') {
         $Saved[$name] = [Environment]::GetEnvironmentVariable($name)
     }
-    $rid = if ($IsWindows) { 'win-x64' } elseif ([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'Arm64') { 'linux-arm64' } else { 'linux-x64' }
+    $arch = if ([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'Arm64') { 'arm64' } else { 'x64' }
+    $rid = if ($IsWindows) { 'win-x64' } elseif ($IsMacOS) { "osx-$arch" } else { "linux-$arch" }
     $file = if ($IsWindows) { 'docker-credential-ecrauth.exe' } else { 'docker-credential-ecrauth' }
     $script:Helper = Join-Path $ModulePath "$rid/$file"
     $script:Registry = Start-TestRegistry -Password $Password
@@ -201,6 +202,43 @@ Describe 'docker-credential-ecrauth' -Tag Integration {
             Stop-TestProcess $big
             Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
         }
+    }
+
+    It 'given HTTP_PROXY in the environment docker passes on, the helper asks ECR through the proxy' {
+        $saved = @{}
+        foreach ($name in 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'AWS_ENDPOINT_URL_ECR') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try {
+            # The mock answers proxied requests as the endpoint; the endpoint itself is a closed port.
+            $env:HTTP_PROXY = $Ecr.Uri
+            Remove-Item env:HTTPS_PROXY, env:NO_PROXY -ErrorAction SilentlyContinue
+            $env:AWS_ENDPOINT_URL_ECR = "http://127.0.0.1:$(Get-FreeTcpPort)"
+            $null = Use-HelperSetup
+            $result = Invoke-Helper get $Registry.Host
+            $result.ExitCode | Should -Be 0 -Because $result.Output
+            @(Get-MockEcrRequest $Ecr)[-1].proxied | Should -BeTrue
+        }
+        finally { foreach ($name in $saved.Keys) { Set-EnvironmentValue $name $saved[$name] } }
+    }
+
+    It 'given an HTTPS endpoint with a private CA, the helper trusts it through AWS_CA_BUNDLE and refuses it without' {
+        $tls = New-TestCertificate -Directory (Join-Path $Work ('tls-' + [guid]::NewGuid().ToString('n').Substring(0, 8)))
+        $secure = Start-MockEcr -ProxyEndpoint "http://$($Registry.Host)" -Password $Password -TlsCertificate (Join-Path $tls 'cert.pem') -TlsKey (Join-Path $tls 'key.pem')
+        $saved = @{}
+        foreach ($name in 'AWS_CA_BUNDLE', 'AWS_ENDPOINT_URL_ECR') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try {
+            $env:AWS_ENDPOINT_URL_ECR = $secure.Uri
+            Remove-Item env:AWS_CA_BUNDLE -ErrorAction SilentlyContinue
+            $null = Use-HelperSetup
+            $refused = Invoke-Helper get $Registry.Host
+            $refused.ExitCode | Should -Be 1
+            $refused.Output | Should -Match 'certificate'
+            $env:AWS_CA_BUNDLE = Join-Path $tls 'ca.pem'
+            $null = Use-HelperSetup
+            $trusted = Invoke-Helper get $Registry.Host
+            $trusted.ExitCode | Should -Be 0 -Because $trusted.Output
+            ($trusted.Output | ConvertFrom-Json).Secret | Should -Be $Password
+        }
+        finally { foreach ($name in $saved.Keys) { Set-EnvironmentValue $name $saved[$name] }; Stop-TestProcess $secure }
     }
 
     It 'given the protocol''s other actions, list names the configured hosts, version answers, store and erase succeed' {

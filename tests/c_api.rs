@@ -25,7 +25,14 @@ pub fn library_dir() -> PathBuf {
         }
     }
     build
-        .args(["rustc", "--lib", "--crate-type", "cdylib", "--quiet", "--manifest-path"])
+        .args([
+            "rustc",
+            "--lib",
+            "--crate-type",
+            "cdylib",
+            "--quiet",
+            "--manifest-path",
+        ])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
     if dir.file_name().is_some_and(|name| name == "release") {
         build.arg("--release");

@@ -159,5 +159,9 @@ fn a_request_role_is_assumed_with_the_source_keys() {
 
     request.role_arn = Some("not-a-role".into());
     let err = fetch(&request).unwrap_err();
-    assert!(err.message().contains("is not an IAM role ARN"), "{}", err.message());
+    assert!(
+        err.message().contains("is not an IAM role ARN"),
+        "{}",
+        err.message()
+    );
 }

@@ -1,8 +1,8 @@
 //! Tokens shared by every `get` of this user, kept in the operating system's own secret
 //! storage and never in a plain file: the kernel's user keyring on Linux (headless machines
-//! and CI have it), DPAPI-encrypted files on Windows. Elsewhere (macOS for now, or a Linux
-//! whose seccomp policy refuses keyctl) nothing is cached: each `get` fetches, which is slower
-//! but safe. A lock file (no secret in it) makes racing `get`s fetch once: the first fetches and
+//! and CI have it), DPAPI-encrypted files on Windows, the login Keychain on macOS. Where the
+//! store refuses (a Linux whose seccomp policy blocks keyctl, a locked Keychain over ssh)
+//! nothing is cached: each `get` fetches, which is slower but safe. A lock file (no secret in it) makes racing `get`s fetch once: the first fetches and
 //! stores, the others wait for the lock and then find the token.
 
 use sha2::{Digest, Sha256};
@@ -133,21 +133,21 @@ pub fn lock(folder: Option<&Path>, key: &str) -> CacheLock {
 }
 
 /// The secret store of this platform.
-pub fn read(key: &str, folder: Option<&Path>) -> Option<CachedLogin> {
-    let bytes = store::read(key, folder)?;
+pub fn read(key: &str, host: &str, folder: Option<&Path>) -> Option<CachedLogin> {
+    let bytes = store::read(key, host, folder)?;
     let login = CachedLogin::decode(&bytes)?;
     (login.expires_at - now() > REUSE_MARGIN_SECONDS).then_some(login)
 }
 
 /// Stores a login until it expires; false when this platform keeps none (see the module doc).
-pub fn write(key: &str, folder: Option<&Path>, login: &CachedLogin) -> bool {
+pub fn write(key: &str, host: &str, folder: Option<&Path>, login: &CachedLogin) -> bool {
     let ttl = login.expires_at - now();
-    ttl > 0 && store::write(key, folder, &login.encode(), ttl as u64)
+    ttl > 0 && store::write(key, host, folder, &login.encode(), ttl as u64)
 }
 
-/// Forgets every cached token of this user (Unregister, tests).
-pub fn forget(key: &str, folder: Option<&Path>) {
-    store::forget(key, folder);
+/// Forgets the key's cached token (`erase`, that is `docker logout`).
+pub fn forget(key: &str, host: &str, folder: Option<&Path>) {
+    store::forget(key, host, folder);
 }
 
 #[cfg(target_os = "linux")]
@@ -162,7 +162,7 @@ mod store {
         format!("ecrauth:{key}")
     }
 
-    pub fn read(key: &str, _folder: Option<&Path>) -> Option<Zeroizing<Vec<u8>>> {
+    pub fn read(key: &str, _host: &str, _folder: Option<&Path>) -> Option<Zeroizing<Vec<u8>>> {
         let ring = KeyRing::from_special_id(KeyRingIdentifier::User, false).ok()?;
         let found = ring.search(&description(key)).ok()?;
         let mut buffer = Zeroizing::new(vec![0u8; 16 * 1024]);
@@ -174,7 +174,7 @@ mod store {
         Some(buffer)
     }
 
-    pub fn write(key: &str, _folder: Option<&Path>, value: &[u8], ttl: u64) -> bool {
+    pub fn write(key: &str, _host: &str, _folder: Option<&Path>, value: &[u8], ttl: u64) -> bool {
         let Ok(ring) = KeyRing::from_special_id(KeyRingIdentifier::User, true) else {
             return false;
         };
@@ -233,7 +233,7 @@ mod store {
             .collect()
     }
 
-    pub fn forget(key: &str, _folder: Option<&Path>) {
+    pub fn forget(key: &str, _host: &str, _folder: Option<&Path>) {
         if let Ok(ring) = KeyRing::from_special_id(KeyRingIdentifier::User, false)
             && let Ok(found) = ring.search(&description(key))
         {
@@ -302,41 +302,96 @@ mod store {
         }
     }
 
-    pub fn read(key: &str, folder: Option<&Path>) -> Option<Zeroizing<Vec<u8>>> {
+    pub fn read(key: &str, _host: &str, folder: Option<&Path>) -> Option<Zeroizing<Vec<u8>>> {
         let encrypted = std::fs::read(file(key, folder)?).ok()?;
         transform(&encrypted, false)
     }
 
-    pub fn write(key: &str, folder: Option<&Path>, value: &[u8], _ttl: u64) -> bool {
+    pub fn write(key: &str, _host: &str, folder: Option<&Path>, value: &[u8], _ttl: u64) -> bool {
         let (Some(path), Some(encrypted)) = (file(key, folder), transform(value, true)) else {
             return false;
         };
+        if let Some(folder) = folder {
+            remove_expired(folder);
+        }
         let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
         std::fs::write(&temporary, &*encrypted).is_ok() && std::fs::rename(&temporary, &path).is_ok()
     }
 
-    pub fn forget(key: &str, folder: Option<&Path>) {
+    /// A file written over 13 hours ago holds an expired token (ECR's last 12): gone, so that
+    /// rotated keys and old identities do not pile files up.
+    fn remove_expired(folder: &Path) {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return;
+        };
+        let limit = std::time::Duration::from_secs(13 * 3600);
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|written| written.elapsed().is_ok_and(|age| age > limit));
+            if old && path.extension().is_some_and(|e| e == "dpapi") {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    pub fn forget(key: &str, _host: &str, folder: Option<&Path>) {
         if let Some(path) = file(key, folder) {
             let _ = std::fs::remove_file(path);
         }
     }
 }
 
-#[cfg(not(any(target_os = "linux", windows)))]
+#[cfg(target_os = "macos")]
 mod store {
-    //! No secret store wired here yet (macOS's Keychain is next): nothing is cached.
+    //! The user's default (login) Keychain: one generic password per registry host, service
+    //! "EcrAuth docker-credential-ecrauth", encrypted by macOS and readable by this helper. The
+    //! item holds the cache key before the login, so a new key or identity for the host misses
+    //! (and then replaces it): one item per host, never a pile of stale ones.
+    use security_framework::passwords::{
+        delete_generic_password, get_generic_password, set_generic_password,
+    };
     use std::path::Path;
     use zeroize::Zeroizing;
 
-    pub fn read(_key: &str, _folder: Option<&Path>) -> Option<Zeroizing<Vec<u8>>> {
+    const SERVICE: &str = "EcrAuth docker-credential-ecrauth";
+
+    pub fn read(key: &str, host: &str, _folder: Option<&Path>) -> Option<Zeroizing<Vec<u8>>> {
+        let item = Zeroizing::new(get_generic_password(SERVICE, host).ok()?);
+        let login = item.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
+        Some(Zeroizing::new(login.to_vec()))
+    }
+
+    pub fn write(key: &str, host: &str, _folder: Option<&Path>, value: &[u8], _ttl: u64) -> bool {
+        let mut item = Zeroizing::new(Vec::with_capacity(key.len() + 1 + value.len()));
+        item.extend_from_slice(key.as_bytes());
+        item.push(b'\n');
+        item.extend_from_slice(value);
+        set_generic_password(SERVICE, host, &item).is_ok()
+    }
+
+    pub fn forget(_key: &str, host: &str, _folder: Option<&Path>) {
+        let _ = delete_generic_password(SERVICE, host);
+    }
+}
+
+#[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
+mod store {
+    //! No secret store wired on this system: nothing is cached, each `get` fetches.
+    use std::path::Path;
+    use zeroize::Zeroizing;
+
+    pub fn read(_key: &str, _host: &str, _folder: Option<&Path>) -> Option<Zeroizing<Vec<u8>>> {
         None
     }
 
-    pub fn write(_key: &str, _folder: Option<&Path>, _value: &[u8], _ttl: u64) -> bool {
+    pub fn write(_key: &str, _host: &str, _folder: Option<&Path>, _value: &[u8], _ttl: u64) -> bool {
         false
     }
 
-    pub fn forget(_key: &str, _folder: Option<&Path>) {}
+    pub fn forget(_key: &str, _host: &str, _folder: Option<&Path>) {}
 }
 
 #[cfg(test)]
@@ -375,12 +430,12 @@ mod tests {
             password: Zeroizing::new("secret".into()),
             expires_at: now() + 3600,
         };
-        if !write(&key, None, &login) {
+        if !write(&key, "h", None, &login) {
             eprintln!("SKIPPED: this kernel or seccomp policy refuses keyctl");
             return;
         }
-        assert_eq!(read(&key, None).unwrap().password.as_str(), "secret");
-        forget(&key, None);
-        assert!(read(&key, None).is_none());
+        assert_eq!(read(&key, "h", None).unwrap().password.as_str(), "secret");
+        forget(&key, "h", None);
+        assert!(read(&key, "h", None).is_none());
     }
 }

@@ -186,7 +186,7 @@ fn erase(stdin: &mut dyn Read, context: &Context) {
         let folder = cache::cache_folder(context.env);
         let key = cache_key(&host, identity, context);
         let _lock = cache::lock(folder.as_deref(), &key);
-        cache::forget(&key, folder.as_deref());
+        cache::forget(&key, &host, folder.as_deref());
     }
 }
 
@@ -210,11 +210,11 @@ fn get(stdin: &mut dyn Read, context: &Context) -> Result<String, Failure> {
     let key = cache_key(&host, identity, context);
     // One fetch for racing gets: the lock is held from the cache check to the store.
     let _lock = cache::lock(folder.as_deref(), &key);
-    let login = match cache::read(&key, folder.as_deref()) {
+    let login = match cache::read(&key, &host, folder.as_deref()) {
         Some(login) => login,
         None => {
             let login = fetch(&host, identity, context)?;
-            cache::write(&key, folder.as_deref(), &login);
+            cache::write(&key, &host, folder.as_deref(), &login);
             login
         }
     };

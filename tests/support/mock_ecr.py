@@ -2,7 +2,8 @@
 """A mock Amazon ECR API endpoint for EcrAuth's integration tests, demo and benchmarks.
 
 Unlike moto, its proxyEndpoint can point at a local registry, so a real `docker login`
-can follow. It checks what real ECR would check about the request's shape (POST /,
+can follow. Asked as an HTTP proxy (HTTP_PROXY), it answers as the ECR endpoint itself and
+logs the request as proxied. It checks what real ECR would check about the request's shape (POST /,
 X-Amz-Target, Content-Type, a SigV4 Authorization header scoped to service `ecr`) and
 answers 400 like ECR when they are wrong. Binds 127.0.0.1 only. Standard library only.
 
@@ -18,6 +19,7 @@ import signal
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
 PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
@@ -79,6 +81,10 @@ def main():
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            # Asked as an HTTP proxy (absolute-form target, RFC 9112 3.2.2): answer as the target.
+            proxied = self.path.startswith("http://")
+            if proxied:
+                self.path = urlsplit(self.path).path or "/"
             auth = self.headers.get("Authorization", "")
             signed = SIGV4.match(auth)
             if args.log:
@@ -90,6 +96,7 @@ def main():
                         "region": signed.group(2) if signed else None,
                         "service": signed.group(3) if signed else None,
                         "session_token": bool(self.headers.get("X-Amz-Security-Token")),
+                        "proxied": proxied,
                     }) + "\n")
             target = self.headers.get("X-Amz-Target")
             if self.path != "/" or target not in (TARGET, PUBLIC_TARGET):

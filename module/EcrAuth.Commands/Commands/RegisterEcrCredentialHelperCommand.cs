@@ -13,8 +13,8 @@ namespace EcrAuth.Commands
     /// ~/.config/ecrauth/credential-helper.json elsewhere, or ECRAUTH_HELPER_CONFIG): a profile, or
     /// the default credential chain, and a role to assume (-RoleArn); the region from an ECR host. Nothing secret is written.</para>
     /// <para>The helper caches tokens for every process of the user in the operating system's secret
-    /// storage (the kernel's user keyring on Linux, DPAPI on Windows), never in a plain file; on macOS
-    /// it fetches at every request for now.</para>
+    /// storage (the kernel's user keyring on Linux, DPAPI on Windows, the login Keychain on macOS), never
+    /// in a plain file. A token the registry refuses before it expires (revoked) goes with docker logout.</para>
     /// <para>docker finds the helper on PATH: when it is not there, the command warns with the line that
     /// puts it there. -WhatIf shows each change and makes none.</para>
     /// </remarks>
