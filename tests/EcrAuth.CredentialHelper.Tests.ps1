@@ -241,6 +241,21 @@ Describe 'docker-credential-ecrauth' -Tag Integration {
         finally { foreach ($name in $saved.Keys) { Set-EnvironmentValue $name $saved[$name] }; Stop-TestProcess $secure }
     }
 
+    It 'given Windows, the token is kept DPAPI-encrypted (never the password in clear), and files over 13 hours old go when a token is stored' {
+        if (-not $IsWindows) { Set-ItResult -Skipped -Because 'DPAPI files are the Windows store (Linux: the kernel keyring; macOS: the Keychain)'; return }
+        $null = Use-HelperSetup
+        $null = New-Item -ItemType Directory -Force -Path $env:ECRAUTH_HELPER_CACHE_DIR
+        $stale = Join-Path $env:ECRAUTH_HELPER_CACHE_DIR ('0' * 32 + '.dpapi')
+        Set-Content -LiteralPath $stale -Value 'old'
+        (Get-Item -LiteralPath $stale).LastWriteTimeUtc = [DateTime]::UtcNow.AddHours(-14)
+        (Invoke-Helper get $Registry.Host).ExitCode | Should -Be 0
+        Test-Path -LiteralPath $stale | Should -BeFalse
+        $kept = @(Get-ChildItem -LiteralPath $env:ECRAUTH_HELPER_CACHE_DIR -Filter *.dpapi)
+        $kept.Count | Should -Be 1
+        [IO.File]::ReadAllBytes($kept[0].FullName) | Should -Not -BeNullOrEmpty
+        [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($kept[0].FullName)) | Should -Not -Match ([regex]::Escape($Password))
+    }
+
     It 'given the protocol''s other actions, list names the configured hosts, version answers, store and erase succeed' {
         $null = Use-HelperSetup
         (Invoke-Helper list '').Output | ConvertFrom-Json -AsHashtable | ForEach-Object { $_[$Registry.Host] } | Should -Be 'AWS'
