@@ -24,7 +24,9 @@ namespace EcrAuth.Commands
     /// the login to a credential store (credsStore or credHelpers, as Docker Desktop's does), EcrAuth
     /// asks the store's helper (docker-credential-&lt;name&gt; list) instead. A client without a file
     /// EcrAuth can check, or a helper that cannot answer, means logging in again. -Force always logs
-    /// in again.</para>
+    /// in again. A registry whose login the client's file gives to docker-credential-ecrauth
+    /// (Register-EcrCredentialHelper) gets no client login, which the helper would drop: it is
+    /// remembered as the helper's, with no expiry to watch.</para>
     /// <para>Errors: a bad parameter, a missing client or a missing native library stops the command
     /// (a terminating error). A failed token request or a registry whose login fails is a
     /// non-terminating error, one per failure, so -ErrorAction SilentlyContinue and -ErrorVariable
@@ -104,7 +106,8 @@ namespace EcrAuth.Commands
         /// check the identity and learn the registry hosts), then set up docker-credential-ecrauth for
         /// those hosts with this profile or the default chain (Register-EcrCredentialHelper), so that
         /// the client fetches a fresh token whenever it needs one. docker and podman only; not with keys,
-        /// which the helper cannot keep.
+        /// which the helper cannot keep. A repeat call (the next shell's $PROFILE line) does nothing while
+        /// the client's file still gives those hosts to the helper.
         /// </summary>
         [Parameter]
         public SwitchParameter CredentialHelper { get; set; }
