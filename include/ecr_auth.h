@@ -165,6 +165,11 @@ typedef enum ecr_auth_option {
    * Values are wiped when replaced, cleared or freed.
    */
   ECR_AUTH_OPTION_ENVIRONMENT = 14,
+  /**
+   * An IAM role ARN to assume (STS AssumeRole) with the credentials above before asking
+   * ECR; STS is reached at its own endpoint, never the EndpointUrl. NULL or "" clears it.
+   */
+  ECR_AUTH_OPTION_ROLE_ARN = 15,
 } ecr_auth_option;
 
 /**

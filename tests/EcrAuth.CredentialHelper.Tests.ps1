@@ -445,6 +445,20 @@ Describe 'Register-EcrCredentialHelper and Unregister-EcrCredentialHelper' -Tag 
         $again | Should -Match 'nothing to do'
     }
 
+    It 'given Auth-ECR -CredentialHelper -RoleArn, the module assumes the role for its check and the helper''s configuration gets it' {
+        $sts = Start-Moto
+        if (-not $sts) { Set-ItResult -Skipped -Because 'moto_server is not installed (.ci/run puts it in .venv)'; return }
+        $previous = $env:AWS_ENDPOINT_URL_STS
+        try {
+            $env:AWS_ENDPOINT_URL_STS = $sts.Uri
+            $role = 'arn:aws:iam::123456789012:role/ecr-pull'
+            $null = Auth-ECR -UseDefaultCredentials -RoleArn $role -CredentialHelper 3>$null 6>$null
+            @(Get-MockEcrRequest $Ecr)[-1].access_key | Should -Match '^ASIA'
+            (Get-Content -Raw -LiteralPath $env:ECRAUTH_HELPER_CONFIG | ConvertFrom-Json).registries.($Registry.Host).roleArn | Should -Be $role
+        }
+        finally { $env:AWS_ENDPOINT_URL_STS = $previous; Stop-TestProcess $sts }
+    }
+
     It 'given Auth-ECR -CredentialHelper with keys or with helm, it refuses before changing anything' {
         $before = Get-Content -Raw -LiteralPath $DockerFile
         { Auth-ECR AKIAIOSFODNN7EXAMPLE secret -CredentialHelper } | Should -Throw -ErrorId 'EcrAuth.CredentialHelperNeedsProfile,*'

@@ -151,6 +151,37 @@ Describe 'Credential sources' -Tag Integration {
         $last.access_key | Should -Be 'AKIDFROMENVIRONMENT'
         $last.region | Should -Be 'ap-southeast-2'
     }
+
+    It 'given -RoleArn, the keys assume the role through STS (moto), ECR is asked as the role, and the repeat check keys on the role' {
+        $sts = Start-Moto
+        if (-not $sts) { Set-ItResult -Skipped -Because 'moto_server is not installed (.ci/run puts it in .venv)'; return }
+        $previous = $env:AWS_ENDPOINT_URL_STS
+        try {
+            $env:AWS_ENDPOINT_URL_STS = $sts.Uri
+            $config = New-DockerConfig
+            $role = 'arn:aws:iam::123456789012:role/ecr-pull'
+            Auth-ECR $AccessKey $SecretKey -RoleArn $role -EndpointUrl $Ecr.Uri 6>$null
+            $last = (Get-MockEcrRequest $Ecr)[-1]
+            $last.access_key | Should -Match '^ASIA' -Because 'ECR is asked with the role''s temporary keys'
+            $last.access_key | Should -Not -Be $AccessKey
+            $last.session_token | Should -BeTrue
+            Get-DockerAuth $config $Registry.Host | Should -Not -BeNullOrEmpty
+            (Get-EcrConnection -Registry $Registry.Host | Where-Object RoleArn).RoleArn | Should -Contain $role
+            $before = Get-RequestCount
+            Auth-ECR $AccessKey $SecretKey -RoleArn $role -EndpointUrl $Ecr.Uri 6>$null
+            Get-RequestCount | Should -Be $before -Because 'the same role again is a repeat'
+            Auth-ECR $AccessKey $SecretKey -RoleArn 'arn:aws:iam::123456789012:role/other' -EndpointUrl $Ecr.Uri 6>$null
+            Get-RequestCount | Should -Be ($before + 1) -Because 'another role is another identity'
+            Get-EcrLoginPassword $AccessKey $SecretKey -RoleArn $role -EndpointUrl $Ecr.Uri | Should -Be $Password
+        }
+        finally { $env:AWS_ENDPOINT_URL_STS = $previous; Stop-TestProcess $sts }
+    }
+
+    It 'given a -RoleArn that is not a role ARN, it is refused before any request' {
+        $before = Get-RequestCount
+        { Auth-ECR $AccessKey $SecretKey -RoleArn 'ecr-pull' -EndpointUrl $Ecr.Uri } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        Get-RequestCount | Should -Be $before
+    }
 }
 
 Describe 'Registries' -Tag Integration {

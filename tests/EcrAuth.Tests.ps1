@@ -199,7 +199,7 @@ Describe 'EcrAuth module' -Tag Unit {
         $help.Name | Should -Be 'Connect-EcrRegistry'
         $help.Synopsis | Should -Match 'ECR'
         ($help.description.Text -join ' ') | Should -Match 'non-terminating error'
-        @($help.parameters.parameter).Count | Should -Be 19
+        @($help.parameters.parameter).Count | Should -Be 20
         ($help.inputTypes.inputType.type.name -join ' ') | Should -Match 'EcrAuth.Connection'
         ($help.returnValues.returnValue.type.name -join ' ') | Should -Match 'EcrAuth.Login'
         @($help.examples.example).Count | Should -BeGreaterOrEqual 6
@@ -303,7 +303,8 @@ Describe 'EcrAuth as PowerShell users use it' -Tag Unit {
     It 'given CommandMetadata and Get-Command Auth-ECR, the real parameters are there' {
         $metadata = [System.Management.Automation.CommandMetadata]::new((Get-Command Connect-EcrRegistry))
         $metadata.Parameters.Keys | Should -Contain 'ProfileName'
-        $metadata.Parameters.Count | Should -Be 17
+        $metadata.Parameters.Keys | Should -Contain 'RoleArn'
+        $metadata.Parameters.Count | Should -Be 18
         (Get-Command Auth-ECR).Parameters.Keys | Should -Contain 'AccessKey'
         (Get-Command Auth-ECR).Parameters.Keys | Should -Contain 'UseDefaultCredentials'
         (Get-Command Connect-EcrRegistry).ParameterSets.Name | Should -Be @('Keys', 'Credential', 'Profile', 'Default')

@@ -236,6 +236,7 @@ fn apply_option(r: &mut FetchRequest, raw: u32, value: Option<&str>) -> Result<(
                     .set(name, value);
             }
         },
+        EcrAuthOption::RoleArn => r.role_arn = value.filter(|v| !v.is_empty()).map(str::to_owned),
         EcrAuthOption::TimeoutMs => {
             let ms: u32 = text
                 .parse()
@@ -258,7 +259,7 @@ mod tests {
         let mut packed = FetchRequest::new("", "", "");
         apply_packed(
             &mut packed,
-            b"1=AKID\x002=se=cret\x004=eu-west-1\x006=123456789012\x006=210987654321\x0014=AWS_REGION=x\x0013=500\x00",
+            b"1=AKID\x002=se=cret\x004=eu-west-1\x006=123456789012\x006=210987654321\x0014=AWS_REGION=x\x0013=500\x0015=arn:aws:iam::123456789012:role/r\x00",
         )
         .unwrap();
         let mut single = FetchRequest::new("", "", "");
@@ -270,6 +271,7 @@ mod tests {
             (6, "210987654321"),
             (14, "AWS_REGION=x"),
             (13, "500"),
+            (15, "arn:aws:iam::123456789012:role/r"),
         ] {
             apply_option(&mut single, option, Some(value)).unwrap();
         }
@@ -277,6 +279,12 @@ mod tests {
         assert_eq!(packed.secret_access_key.as_str(), "se=cret");
         assert_eq!(packed.registry_ids.len(), 2);
         assert_eq!(packed.timeout, Duration::from_millis(500));
+        assert_eq!(
+            packed.role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/r")
+        );
+        apply_option(&mut packed, 15, None).unwrap();
+        assert_eq!(packed.role_arn, None);
     }
 
     #[test]

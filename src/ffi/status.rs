@@ -77,6 +77,9 @@ pub enum EcrAuthOption {
     /// changes are invisible to native code. NULL clears it back to the process environment.
     /// Values are wiped when replaced, cleared or freed.
     Environment = 14,
+    /// An IAM role ARN to assume (STS AssumeRole) with the credentials above before asking
+    /// ECR; STS is reached at its own endpoint, never the EndpointUrl. NULL or "" clears it.
+    RoleArn = 15,
 }
 
 impl EcrAuthOption {
@@ -97,6 +100,7 @@ impl EcrAuthOption {
             ReuseTokens,
             TimeoutMs,
             Environment,
+            RoleArn,
         ]
         .into_iter()
         .find(|o| *o as u32 == raw)
@@ -148,12 +152,12 @@ mod tests {
 
     #[test]
     fn every_option_value_is_recognised() {
-        for raw in 1..=14 {
+        for raw in 1..=15 {
             let option = EcrAuthOption::from_raw(raw).unwrap_or_else(|| panic!("{raw} not recognised"));
             assert_eq!(option as u32, raw);
         }
         assert!(EcrAuthOption::from_raw(0).is_none());
-        assert!(EcrAuthOption::from_raw(15).is_none());
+        assert!(EcrAuthOption::from_raw(16).is_none());
     }
 
     #[test]

@@ -104,7 +104,7 @@ namespace EcrAuth.Commands
         /// <summary>
         /// Log in the credential helper's way: instead of running the client's login, fetch once (to
         /// check the identity and learn the registry hosts), then set up docker-credential-ecrauth for
-        /// those hosts with this profile or the default chain (Register-EcrCredentialHelper), so that
+        /// those hosts with this profile or the default chain, and -RoleArn (Register-EcrCredentialHelper), so that
         /// the client fetches a fresh token whenever it needs one. docker and podman only; not with keys,
         /// which the helper cannot keep. A repeat call (the next shell's $PROFILE line) does nothing while
         /// the client's file still gives those hosts to the helper.
@@ -127,7 +127,7 @@ namespace EcrAuth.Commands
                 CheckHelperRequest();
             }
             string accessKey = ParameterSetName == "Credential" ? Credential.UserName : AccessKey;
-            string key = RepeatCheck.RequestKey(ParameterSetName, accessKey, ProfileName, Region, RegistryId, Registry, Public.IsPresent, EndpointUrl, Client);
+            string key = RepeatCheck.RequestKey(ParameterSetName, accessKey, ProfileName, Region, RegistryId, Registry, Public.IsPresent, EndpointUrl, Client, RoleArn);
             string stateDirectory = StateDirectory;
             if (!Force)
             {
@@ -300,7 +300,7 @@ namespace EcrAuth.Commands
             var hosts = fetch.Logins.ConvertAll(login => login.Registry);
             // Asked already (ShouldProcess above): no second prompt for the files.
             if (hosts.Count > 0 &&
-                CredentialHelperSetup.Apply(this, "register", hosts, new[] { Client }, CredentialHelperSetup.IdentityArguments(ProfileName, null, Region, null, EndpointUrl), false))
+                CredentialHelperSetup.Apply(this, "register", hosts, new[] { Client }, CredentialHelperSetup.IdentityArguments(ProfileName, RoleArn, Region, null, EndpointUrl), false))
             {
                 // Remembered as the helper's, so that the next shell's Auth-ECR -CredentialHelper does nothing.
                 var logins = fetch.Logins.ConvertAll(login => Remembered(login, true));

@@ -74,6 +74,15 @@ namespace EcrAuth.Commands
         [SecretKeyTransformation(Name = "session token")]
         public SecureString SessionToken { get; set; }
 
+        /// <summary>
+        /// An IAM role to assume with these credentials before asking ECR (STS AssumeRole, at STS's own
+        /// endpoint: AWS_ENDPOINT_URL_STS honoured), e.g. another account's pull role. A profile with
+        /// role_arn does the same from the AWS files. Accepts the RoleArn property of piped objects.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateRoleArn]
+        public string RoleArn { get; set; }
+
         /// <summary>One or more 12-digit AWS account ids whose registries to use (fetched concurrently).</summary>
         [Parameter]
         [ValidateCount(1, 10)]
@@ -128,7 +137,7 @@ namespace EcrAuth.Commands
         /// <summary>The request of this invocation, for <paramref name="client"/>; a terminating error for a missing CA bundle.</summary>
         protected FetchRequest NewRequest(string client)
         {
-            var request = new FetchRequest { TimeoutSec = TimeoutSec, Client = client, Region = Region ?? string.Empty, EndpointUrl = EndpointUrl ?? string.Empty };
+            var request = new FetchRequest { TimeoutSec = TimeoutSec, Client = client, Region = Region ?? string.Empty, EndpointUrl = EndpointUrl ?? string.Empty, RoleArn = RoleArn ?? string.Empty };
             request.SessionToken = SessionToken;
             if (RegistryId != null)
             {

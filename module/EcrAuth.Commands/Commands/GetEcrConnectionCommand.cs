@@ -23,7 +23,7 @@ namespace EcrAuth.Commands
     /// <para>Logs out of every registry EcrAuth logged in.</para>
     /// </example>
     /// <outputType name="EcrAuth.Connection">Registry, Client, ExpiresAt (UTC), Valid, Identity (a hash), and
-    /// ProfileName, UseDefaultCredentials or EndpointUrl when the login used them. A registry that
+    /// ProfileName, UseDefaultCredentials, EndpointUrl or RoleArn when the login used them. A registry that
     /// docker-credential-ecrauth serves has no ExpiresAt and stays Valid (the helper renews its token),
     /// and has CredentialHelper.</outputType>
     /// <related>Connect-EcrRegistry</related>
@@ -85,6 +85,10 @@ namespace EcrAuth.Commands
                 if (record.EndpointUrl.Length > 0)
                 {
                     connection.Properties.Add(new PSNoteProperty("EndpointUrl", record.EndpointUrl));
+                }
+                if (record.RoleArn.Length > 0)
+                {
+                    connection.Properties.Add(new PSNoteProperty("RoleArn", record.RoleArn));
                 }
                 WriteObject(connection);
             }

@@ -31,7 +31,7 @@ namespace EcrAuth.Engine
         // ecr_auth_option values (include/ecr_auth.h).
         private const int AccessKeyIdOption = 1, SecretAccessKeyOption = 2, SessionTokenOption = 3, RegionOption = 4,
             EndpointUrlOption = 5, RegistryIdOption = 6, RegistryOption = 7, ProfileOption = 8, DefaultCredentialsOption = 9,
-            PublicOption = 10, CaBundleOption = 11, ReuseTokensOption = 12, TimeoutMsOption = 13, EnvironmentOption = 14;
+            PublicOption = 10, CaBundleOption = 11, ReuseTokensOption = 12, TimeoutMsOption = 13, EnvironmentOption = 14, RoleArnOption = 15;
 
         // The variables the library reads: AWS settings, the home folder (shared AWS files), proxies.
         private static readonly Regex EnvironmentNames = new Regex("^(AWS_.*|HOME|USERPROFILE|HOMEDRIVE|HOMEPATH|(HTTPS?|NO|ALL)_PROXY)$", RegexOptions.IgnoreCase);
@@ -50,6 +50,9 @@ namespace EcrAuth.Engine
 
         /// <summary>The profile name (-ProfileName).</summary>
         public string Profile { get; set; } = string.Empty;
+
+        /// <summary>A role to assume with the credentials, or "".</summary>
+        public string RoleArn { get; set; } = string.Empty;
 
         /// <summary>The region, or "" for the configured one.</summary>
         public string Region { get; set; } = string.Empty;
@@ -75,10 +78,11 @@ namespace EcrAuth.Engine
         /// <summary>The container client.</summary>
         public string Client { get; set; } = "docker";
 
-        /// <summary>What the credentials are, for messages: "profile x", "the default credential chain", "key AKID...".</summary>
+        /// <summary>What the credentials are, for messages: "profile x", "the default credential chain", "key AKID...", then " assuming ROLE".</summary>
         public string SourceText =>
-            Source == CredentialSource.Profile ? "profile " + Profile
-            : Source == CredentialSource.Default ? "the default credential chain" : "key " + AccessKey;
+            (Source == CredentialSource.Profile ? "profile " + Profile
+            : Source == CredentialSource.Default ? "the default credential chain" : "key " + AccessKey) +
+            (RoleArn.Length > 0 ? " assuming " + RoleArn : string.Empty);
 
         /// <summary>What a failure of the whole request is about: the hosts, ECR Public, or the region.</summary>
         public string Target => Registries.Count > 0 ? string.Join(", ", Registries) : Public ? "public.ecr.aws" : Region;
@@ -108,6 +112,10 @@ namespace EcrAuth.Engine
                             ?? buffer.AddSecret(SecretAccessKeyOption, SecretKey, "secret key")
                             ?? (SessionToken != null && SessionToken.Length > 0 ? buffer.AddSecret(SessionTokenOption, SessionToken, "session token") : null);
                         break;
+                }
+                if (failure == null && RoleArn.Length > 0)
+                {
+                    failure = buffer.Add(RoleArnOption, RoleArn, "role ARN");
                 }
                 if (failure == null && Region.Length > 0)
                 {

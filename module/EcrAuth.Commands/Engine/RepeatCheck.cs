@@ -29,7 +29,7 @@ namespace EcrAuth.Engine
         /// as text). <paramref name="region"/> is null when -Region was not given.
         /// </summary>
         public static string RequestKey(string parameterSet, string accessKey, string profile, string region,
-            IEnumerable<string> registryIds, IEnumerable<string> registries, bool isPublic, string endpointUrl, string client)
+            IEnumerable<string> registryIds, IEnumerable<string> registries, bool isPublic, string endpointUrl, string client, string roleArn = null)
         {
             string identity;
             if (parameterSet == "Profile")
@@ -44,6 +44,10 @@ namespace EcrAuth.Engine
             else
             {
                 identity = "key:" + accessKey;
+            }
+            if (!string.IsNullOrEmpty(roleArn))
+            {
+                identity += "\nrole:" + roleArn;
             }
             if (string.IsNullOrEmpty(region))
             {

@@ -56,6 +56,9 @@ namespace EcrAuth.Engine
         /// <summary>The endpoint URL asked for, or "".</summary>
         public string EndpointUrl { get; set; } = string.Empty;
 
+        /// <summary>The role assumed, or "".</summary>
+        public string RoleArn { get; set; } = string.Empty;
+
         /// <summary>The logins.</summary>
         public List<StateLogin> Logins { get; set; } = new List<StateLogin>();
 
@@ -77,7 +80,7 @@ namespace EcrAuth.Engine
         /// <summary>A Login line's sixth field when the login is the credential helper's.</summary>
         private const string HelperMark = "helper";
 
-        private static readonly string[] Fields = { "Client", "Identity", "Region", "Source", "ProfileName", "EndpointUrl" };
+        private static readonly string[] Fields = { "Client", "Identity", "Region", "Source", "ProfileName", "EndpointUrl", "RoleArn" };
 
         /// <summary>
         /// A record, or null for anything missing or not in this shape: the header line, then
@@ -113,6 +116,7 @@ namespace EcrAuth.Engine
                         case "Source": record.Source = fields[1]; break;
                         case "ProfileName": record.ProfileName = fields[1]; break;
                         case "EndpointUrl": record.EndpointUrl = fields[1]; break;
+                        case "RoleArn": record.RoleArn = fields[1]; break;
                     }
                 }
             }
@@ -123,7 +127,7 @@ namespace EcrAuth.Engine
         public static string ToText(StateRecord record)
         {
             var text = new StringBuilder(Header).Append('\n');
-            string[] values = { record.Client, record.Identity, record.Region, record.Source, record.ProfileName, record.EndpointUrl };
+            string[] values = { record.Client, record.Identity, record.Region, record.Source, record.ProfileName, record.EndpointUrl, record.RoleArn };
             for (int i = 0; i < Fields.Length; i++)
             {
                 if (!string.IsNullOrEmpty(values[i]) && values[i].IndexOfAny(new[] { '\t', '\r', '\n' }) < 0)
@@ -145,6 +149,10 @@ namespace EcrAuth.Engine
         {
             string identity = request.Source == CredentialSource.Profile ? "profile:" + request.Profile
                 : request.Source == CredentialSource.Default ? "default" : "key:" + request.AccessKey;
+            if (request.RoleArn.Length > 0)
+            {
+                identity += "\nrole:" + request.RoleArn; // the role is who asks ECR
+            }
             return RepeatCheck.Sha256Hex(identity).Substring(0, 16);
         }
 
@@ -170,6 +178,7 @@ namespace EcrAuth.Engine
                     Source = request.Source.ToString(),
                     ProfileName = request.Profile,
                     EndpointUrl = request.EndpointUrl,
+                    RoleArn = request.RoleArn,
                     Logins = new List<StateLogin>(logins),
                 };
                 string own = Path.Combine(directory, key + ".state");
@@ -287,7 +296,7 @@ namespace EcrAuth.Engine
                     continue;
                 }
                 StateRecord other = TryRead(file);
-                if (other == null || other.Client != record.Client || other.Identity != record.Identity || other.EndpointUrl != (record.EndpointUrl ?? string.Empty) ||
+                if (other == null || other.Client != record.Client || other.Identity != record.Identity || other.EndpointUrl != (record.EndpointUrl ?? string.Empty) || other.RoleArn != (record.RoleArn ?? string.Empty) ||
                     !other.Logins.TrueForAll(l => renewed.ContainsKey(l.Registry)))
                 {
                     continue;
