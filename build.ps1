@@ -689,7 +689,8 @@ function Invoke-Package {
     }
     $version = (Import-PowerShellDataFile (Join-Path $stage 'EcrAuth.psd1')).ModuleVersion
     $package = Join-Path $out "EcrAuth.$version.nupkg"
-    Remove-Item -LiteralPath $package -Force -ErrorAction SilentlyContinue
+    # out/ holds this version's package only: an older one left there would be published with it.
+    Get-ChildItem -LiteralPath $out -Filter 'EcrAuth.*.nupkg' -File | Remove-Item -Force
     # PSResourceGet ships with PowerShell 7.4+; it builds the .nupkg the Gallery expects.
     Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
     Compress-PSResource -Path $stage -DestinationPath $out

@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define ECR_AUTH_VERSION "0.2.0"
+#define ECR_AUTH_VERSION "0.3.0"
 
 /**
  * Suggested size for the error buffers passed to the library; longer messages are truncated.
@@ -193,7 +193,7 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library version, e.g. "0.2.0". Static; do not free.
+ * The library version, e.g. "0.3.0". Static; do not free.
  */
 const char *ecr_auth_version(void);
 

@@ -159,8 +159,9 @@ Describe 'docker-credential-ecrauth' -Tag Integration {
             $asked.access_key | Should -Not -Be $env:AWS_ACCESS_KEY_ID
             $asked.access_key | Should -Match '^ASIA' -Because 'STS hands out temporary keys'
             $asked.session_token | Should -BeTrue
-            # Another role is another identity: its own token, never the first role's.
-            $null = Use-HelperSetup -Identity '{"roleArn":"arn:aws:iam::123456789012:role/other"}'
+            # Another role is another identity: its own token, never the first role's (same
+            # configuration file and cache folder; only the role changes).
+            Set-Content -LiteralPath $env:ECRAUTH_HELPER_CONFIG -Value ('{"version":1,"registries":{"' + $Registry.Host + '":{"roleArn":"arn:aws:iam::123456789012:role/other"}}}')
             $null = Invoke-Helper get $Registry.Host
             (Get-RequestCount) - $before | Should -Be 2
         }
@@ -419,12 +420,19 @@ Describe 'Register-EcrCredentialHelper and Unregister-EcrCredentialHelper' -Tag 
         Get-RequestCount | Should -Be $before
         $verbose | Should -Match ([regex]::Escape("$($Registry.Host) is served by docker-credential-ecrauth for docker") + '.*nothing to do')
         Get-Content -Raw -LiteralPath $DockerFile | Should -Be $file
-        $connections = @(Get-EcrConnection -Registry $Registry.Host | Where-Object CredentialHelper)
-        $connections.Count | Should -BeGreaterThan 0
-        foreach ($connection in $connections) {
-            $connection.Valid | Should -BeTrue
-            $connection.ExpiresAt | Should -BeNullOrEmpty
-        }
+        $connection = @(Get-EcrConnection -Registry $Registry.Host | Where-Object CredentialHelper)[0]
+        $connection.Valid | Should -BeTrue
+        $connection.ExpiresAt | Should -BeNullOrEmpty
+        # Another identity registered for the host: the record is forgotten, the next call sets up again.
+        Register-EcrCredentialHelper -Registry $Registry.Host -ProfileName someone-else 3>$null
+        $verbose = Auth-ECR -UseDefaultCredentials -CredentialHelper -Verbose 4>&1 3>$null 6>$null | Out-String
+        $verbose | Should -Not -Match 'nothing to do'
+        (Get-Content -Raw -LiteralPath $env:ECRAUTH_HELPER_CONFIG | ConvertFrom-Json).registries.($Registry.Host).profile | Should -BeNullOrEmpty
+        # docker's file no longer naming the helper (edited by hand): not Valid.
+        $file = Get-Content -Raw -LiteralPath $DockerFile
+        Set-Content -LiteralPath $DockerFile -Value '{}'
+        @(Get-EcrConnection -Registry $Registry.Host | Where-Object CredentialHelper)[0].Valid | Should -BeFalse
+        Set-Content -LiteralPath $DockerFile -Value $file
         # Once docker's file no longer names the helper, the next one sets it up again.
         Unregister-EcrCredentialHelper -Registry $Registry.Host
         @(Get-EcrConnection -Registry $Registry.Host | Where-Object CredentialHelper).Count | Should -Be 0 -Because 'Unregister forgets the helper''s records'
@@ -435,8 +443,9 @@ Describe 'Register-EcrCredentialHelper and Unregister-EcrCredentialHelper' -Tag 
     It 'given a plain Auth-ECR for a host the helper serves, it runs no docker login (the helper would drop it) and the next one does nothing' {
         Register-EcrCredentialHelper -Registry $Registry.Host -Region us-east-1 3>$null
         $file = Get-Content -Raw -LiteralPath $DockerFile
-        $verbose = Auth-ECR -UseDefaultCredentials -Verbose 4>&1 3>$null 6>$null | Out-String
-        $verbose | Should -Match 'is served by docker-credential-ecrauth .*no docker login is run'
+        $warnings = @()
+        $verbose = Auth-ECR -UseDefaultCredentials -Verbose -WarningVariable warnings 4>&1 3>$null 6>$null | Out-String
+        ($warnings -join ' ') | Should -Match 'is served by docker-credential-ecrauth .*no docker login is run.*Unregister-EcrCredentialHelper'
         $verbose | Should -Not -Match 'Running: '
         Get-Content -Raw -LiteralPath $DockerFile | Should -Be $file
         $before = Get-RequestCount

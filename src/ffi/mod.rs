@@ -34,7 +34,7 @@ use std::ffi::c_char;
 /// Suggested size for the error buffers passed to the library; longer messages are truncated.
 pub const ECR_AUTH_ERROR_BUFFER_SIZE: usize = 1024;
 
-/// The library version, e.g. "0.2.0". Static; do not free.
+/// The library version, e.g. "0.3.0". Static; do not free.
 #[unsafe(no_mangle)]
 pub extern "C" fn ecr_auth_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast::<c_char>()

@@ -169,7 +169,7 @@ namespace EcrAuth.Commands
                 (request.EndpointUrl.Length > 0 ? Failures.RedactUrl(request.EndpointUrl) : "the regional default") + ").");
             FetchOutcome fetch = FetchOrStop(request, !Force);
             WriteVerbose("ECR returned " + fetch.Logins.Count + " login(s).");
-            string authText = ReadAuthFile(Client);
+            string authText = RepeatCheck.AuthFileText(Client);
             var errors = new List<ErrorRecord>();
             var logins = new List<StateLogin>();
             // Show the client's output unless asked not to (-InformationAction SilentlyContinue/Ignore).
@@ -184,10 +184,12 @@ namespace EcrAuth.Commands
                     StateLogin remembered = Remembered(login, servedByHelper);
                     if (servedByHelper)
                     {
-                        // The client would hand this password to our helper's store, which drops it.
+                        // The client would hand this password to our helper's store, which drops it. A
+                        // warning, once (the record makes the next call a repeat): these credentials are not the ones used.
                         Clear(login.Password);
-                        WriteVerbose(login.Registry + " is served by docker-credential-ecrauth (" + Platform.ClientAuthFile(Client) + " gives it the host): " + Client +
-                            " gets its tokens from the helper, with the identity Register-EcrCredentialHelper set, so no " + Client + " login is run.");
+                        WriteWarning(login.Registry + " is served by docker-credential-ecrauth (" + Platform.ClientAuthFile(Client) + " gives it the host): " + Client +
+                            " gets its tokens from the helper, with the identity Register-EcrCredentialHelper set, so no " + Client + " login is run. " +
+                            "To log in with these credentials instead: Unregister-EcrCredentialHelper -Registry " + login.Registry + ".");
                         logins.Add(remembered);
                         continue;
                     }
@@ -260,20 +262,6 @@ namespace EcrAuth.Commands
                 ProxyEndpoint = login.ProxyEndpoint,
                 Helper = helper,
             };
-        }
-
-        // The auth file's text, or "" (none, unreadable): only to see which hosts our helper serves.
-        private static string ReadAuthFile(string client)
-        {
-            string path = Platform.ClientAuthFile(client);
-            try
-            {
-                return path.Length > 0 && System.IO.File.Exists(path) ? System.IO.File.ReadAllText(path) : string.Empty;
-            }
-            catch (Exception error) when (error is System.IO.IOException || error is UnauthorizedAccessException)
-            {
-                return string.Empty;
-            }
         }
 
         // -CredentialHelper's conditions, checked before the repeat check and any network call.

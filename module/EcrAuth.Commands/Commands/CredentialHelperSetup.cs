@@ -97,10 +97,9 @@ namespace EcrAuth.Commands
                 {
                     cmdlet.WriteVerbose(line);
                 }
-                if (action == "unregister")
-                {
-                    ForgetHelperLogins(cmdlet, registries, clients);
-                }
+                // The repeat check's records of these hosts go: they name the identity or the set-up
+                // that has just changed (a register with another profile or role, an unregister).
+                ForgetRecords(cmdlet, registries, clients);
             }
             if (action == "register")
             {
@@ -109,8 +108,7 @@ namespace EcrAuth.Commands
             return true;
         }
 
-        // The repeat check's records of these hosts go too: the helper no longer serves them.
-        private static void ForgetHelperLogins(PSCmdlet cmdlet, IEnumerable<string> registries, string[] clients)
+        private static void ForgetRecords(PSCmdlet cmdlet, IEnumerable<string> registries, string[] clients)
         {
             string directory = ProgramPaths.StateDirectory(cmdlet);
             foreach (string registry in registries)

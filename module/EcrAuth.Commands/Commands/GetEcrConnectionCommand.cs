@@ -24,8 +24,8 @@ namespace EcrAuth.Commands
     /// </example>
     /// <outputType name="EcrAuth.Connection">Registry, Client, ExpiresAt (UTC), Valid, Identity (a hash), and
     /// ProfileName, UseDefaultCredentials, EndpointUrl or RoleArn when the login used them. A registry that
-    /// docker-credential-ecrauth serves has no ExpiresAt and stays Valid (the helper renews its token),
-    /// and has CredentialHelper.</outputType>
+    /// docker-credential-ecrauth serves has no ExpiresAt, is Valid while the client's file gives it to
+    /// the helper (which renews its token), and has CredentialHelper.</outputType>
     /// <related>Connect-EcrRegistry</related>
     /// <related>Disconnect-EcrRegistry</related>
     [Cmdlet(VerbsCommon.Get, "EcrConnection")]
@@ -38,6 +38,19 @@ namespace EcrAuth.Commands
         [ArgumentCompleter(typeof(RegistryCompleter))]
         [SupportsWildcards]
         public string Registry { get; set; } = "*";
+
+        private readonly Dictionary<string, string> authFiles = new Dictionary<string, string>();
+
+        // Whether the client's file still gives the host to docker-credential-ecrauth (read once per client).
+        private bool ServedByHelper(string client, string registry)
+        {
+            if (!authFiles.TryGetValue(client, out string text))
+            {
+                text = RepeatCheck.AuthFileText(client);
+                authFiles[client] = text;
+            }
+            return RepeatCheck.CredentialHelperName(text, registry) == RepeatCheck.OwnHelper;
+        }
 
         /// <inheritdoc />
         protected override void EndProcessing()
@@ -67,7 +80,7 @@ namespace EcrAuth.Commands
                 connection.Properties.Add(new PSNoteProperty("Client", record.Client));
                 // A helper's login has no end: the helper fetches a token whenever the client asks.
                 connection.Properties.Add(new PSNoteProperty("ExpiresAt", login.Helper ? (object)null : login.ExpiresAt));
-                connection.Properties.Add(new PSNoteProperty("Valid", login.Helper || login.Expires >= now + RepeatCheck.ReuseMarginSeconds));
+                connection.Properties.Add(new PSNoteProperty("Valid", login.Helper ? ServedByHelper(record.Client, login.Registry) : login.Expires >= now + RepeatCheck.ReuseMarginSeconds));
                 if (login.Helper)
                 {
                     connection.Properties.Add(new PSNoteProperty("CredentialHelper", "docker-credential-" + RepeatCheck.OwnHelper));

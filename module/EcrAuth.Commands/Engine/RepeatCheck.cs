@@ -120,6 +120,20 @@ namespace EcrAuth.Engine
             return false;
         }
 
+        /// <summary>The client's auth file's text, or "" when it has none or it cannot be read.</summary>
+        public static string AuthFileText(string client)
+        {
+            string path = Platform.ClientAuthFile(client);
+            try
+            {
+                return path.Length > 0 && File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+            }
+            catch (Exception error) when (error is IOException || error is UnauthorizedAccessException)
+            {
+                return string.Empty;
+            }
+        }
+
         /// <summary>
         /// The credential helper that holds <paramref name="registry"/>'s login per a docker-format
         /// auth file: its "credHelpers" entry, else "credsStore" (Docker Desktop: desktop; wincred,
