@@ -113,9 +113,10 @@ namespace EcrAuth.Commands
             string directory = ProgramPaths.StateDirectory(cmdlet);
             foreach (string registry in registries)
             {
-                string host = registry.Trim().TrimEnd('/');
-                int scheme = host.IndexOf("://", StringComparison.Ordinal);
-                host = (scheme >= 0 ? host.Substring(scheme + 3) : host).ToLowerInvariant();
+                // The host as the helper keys it (https://HOST/v2/ and HOST alike), as records hold it.
+                string value = registry.Trim();
+                string host = Uri.TryCreate(value.Contains("://") ? value : "https://" + value, UriKind.Absolute, out Uri uri)
+                    ? uri.Authority.ToLowerInvariant() : value.ToLowerInvariant();
                 foreach (string client in clients)
                 {
                     StateStore.Forget(directory, host, client);
